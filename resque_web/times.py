@@ -1,0 +1,83 @@
+"""The time formats Resque 3.0 writes, and a forgiving parser for showing them.
+
+Ruby writes four formats into Redis (see ``shared/fixtures/README.md``):
+
+- ``failed_at`` / ``retried_at`` (``Resque::Failure::Redis``): ``2026/11/27 17:05:08 UTC``
+  (local time, zone abbreviation); the multi-queue backend's ``retried_at`` has no zone;
+- ``run_at`` of a busy worker: ``2026-11-27T17:05:08Z`` (UTC, ISO 8601);
+- a worker's ``started``: ``2026-11-27 17:05:08 +0000`` (local time, numeric offset);
+- heartbeats: ``2026-11-27T17:05:08+00:00`` (Redis server time, local zone, ISO 8601).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+
+def _local(now: float | None) -> datetime:
+    return datetime.fromtimestamp(time.time() if now is None else now).astimezone()
+
+
+def failed_at(now: float | None = None) -> str:
+    return _local(now).strftime("%Y/%m/%d %H:%M:%S %Z")
+
+
+def retried_at_multi_queue(now: float | None = None) -> str:
+    return _local(now).strftime("%Y/%m/%d %H:%M:%S")
+
+
+def run_at(now: float | None = None) -> str:
+    return datetime.fromtimestamp(time.time() if now is None else now, timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+
+
+def started(now: float | None = None) -> str:
+    return _local(now).strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+def heartbeat(now: float | None = None) -> str:
+    return _local(now).isoformat(timespec="seconds")
+
+
+_ZONES = {"UTC": timezone.utc, "GMT": timezone.utc, "Z": timezone.utc}
+_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+)
+
+
+def parse(text: object) -> datetime | None:
+    """Any Resque timestamp as an aware datetime; None when it is missing or unreadable.
+
+    A zone abbreviation other than UTC/GMT is ambiguous (``CST``), so such times and times
+    without a zone are read as this machine's local time.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    value = text.strip()
+    zone = None
+    head, _, tail = value.rpartition(" ")
+    if head and tail.isalpha():
+        zone = _ZONES.get(tail.upper())
+        value = head
+    if value.endswith("Z"):
+        value, zone = value[:-1], timezone.utc
+    for fmt in _FORMATS:
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=zone) if zone else parsed.astimezone()
+        return parsed
+    return None
+
+
+def epoch(text: object) -> float | None:
+    parsed = parse(text)
+    return parsed.timestamp() if parsed else None

@@ -1,0 +1,55 @@
+"""Shared fixtures: a real redis-server per test session, fakeredis for unit tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import fakeredis
+import pytest
+import redis
+
+from resque_web import Resque
+from resque_web.redis_server import RedisServer
+from tests.support.dump import load_dump
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port for the whole session."""
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """The real server's URL, emptied before each test."""
+    client = redis.Redis(port=redis_server.port)
+    client.flushall()
+    client.close()
+    yield redis_server.url
+
+
+@pytest.fixture
+def r(redis_url: str) -> Iterator[redis.Redis]:
+    """A decoding client on the real server."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def resque(r: redis.Redis) -> Resque:
+    return Resque(r)
+
+
+@pytest.fixture
+def fake() -> redis.Redis:
+    """fakeredis, for fast unit tests of pure logic only."""
+    return fakeredis.FakeRedis(decode_responses=True)
+
+
+@pytest.fixture
+def ruby_data(r: redis.Redis) -> redis.Redis:
+    """The real server loaded with the Ruby Resque 3.0 fixture (both namespaces)."""
+    load_dump(r)
+    return r
