@@ -69,5 +69,5 @@ def enqueue(redis_url: str, namespace: str, queue: str, job_class: str, args: tu
         ) from exc
     click.echo(
         f"enqueued {job_class}{tuple(values)!r} on queue {queue!r} "
-        f"({namespace}:queue:{queue} on {mask_url(redis_url)})"
+        f"({resque.keys.queue(queue)} on {mask_url(redis_url)})"
     )
