@@ -55,7 +55,9 @@ def parse_arg(text: str) -> Any:
 @click.option("--queue", "-q", required=True, help="Queue to put the job on.")
 @click.argument("job_class")
 @click.argument("args", nargs=-1)
-def enqueue(redis_url: str, namespace: str, queue: str, job_class: str, args: tuple[str, ...]) -> None:
+def enqueue(
+    redis_url: str, namespace: str, queue: str, job_class: str, args: tuple[str, ...]
+) -> None:
     """Enqueue JOB_CLASS with ARGS (each parsed as JSON, else taken as a string)."""
     values = [parse_arg(a) for a in args]
     resque = Resque(connect(redis_url), namespace)

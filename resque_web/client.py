@@ -17,7 +17,8 @@ from .connection import connect
 from .errors import NoQueueError
 from .job import Job, hooks
 from .keys import DEFAULT_NAMESPACE, Keys
-from .registry import JobRegistry, registry as default_registry
+from .registry import JobRegistry
+from .registry import registry as default_registry
 
 # Ruby Resque's docs suggest enqueueing existing data in batches; one pipeline per batch.
 DEFAULT_BATCH = 2000

@@ -12,7 +12,8 @@ from typing import Any
 
 from . import payload as jsonp
 from .errors import BadPayload, DontPerform
-from .registry import JobRegistry, registry as default_registry
+from .registry import JobRegistry
+from .registry import registry as default_registry
 
 # Rails' ActiveJob enqueues every job under this wrapper; resque-web shows the wrapped class.
 ACTIVE_JOB_WRAPPER = "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper"
@@ -158,5 +159,5 @@ class Job:
         for hook in hooks(target, "on_failure"):
             try:
                 hook(exc, *self._args)
-            except Exception:  # noqa: BLE001, S112 - the original failure is what matters
+            except Exception:
                 continue

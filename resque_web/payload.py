@@ -98,7 +98,9 @@ def decode(raw: str | bytes | None) -> Any:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise PayloadError(f"the value is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+            raise PayloadError(
+                f"the value is not UTF-8 ({exc.reason} at byte {exc.start})"
+            ) from None
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:

@@ -64,7 +64,9 @@ class RedisServer:
                     log = Path(self._dir.name) / "redis.log"
                     detail = log.read_text()[-500:] if log.exists() else ""
                     self.stop()
-                    raise RuntimeError(f"redis-server did not start on {self.port}: {detail}")
+                    raise RuntimeError(
+                        f"redis-server did not start on {self.port}: {detail}"
+                    ) from None
                 time.sleep(0.02)
         client.close()
         return self

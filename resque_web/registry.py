@@ -7,6 +7,7 @@ function under such a name. A name that is not registered is tried as a dotted i
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -37,10 +38,9 @@ class JobRegistry:
         def add(target: T) -> T:
             key = name or import_path(target)
             self._by_name[key] = target
-            try:
+            # Builtins and bound methods take no attributes; the map still has them.
+            with contextlib.suppress(AttributeError, TypeError):
                 target.resque_class = key  # type: ignore[attr-defined]
-            except (AttributeError, TypeError):
-                pass  # builtins and bound methods take no attributes; the map still has them
             return target
 
         return add if obj is None else add(obj)
