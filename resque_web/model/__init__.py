@@ -1,0 +1,48 @@
+"""The dashboard's data layer: Resque's nouns over Redis, as Sidekiq's ``api.rb`` is to its
+web UI. Views call these and never spell a key or a Redis command."""
+
+from __future__ import annotations
+
+from ..client import Resque
+from ..failure import ActionResult, FailedJob
+from ..job import Job
+from .failures import FailureFilter, FailureListInfo, Failures
+from .keyspace import KeyContent, Keyspace, KeySummary
+from .page import Page
+from .queues import QueueNotFound, Queues, QueueSummary
+from .stats import ResqueStats, Stats
+from .workers import WorkerInfo, Workers, WorkingJob
+
+__all__ = [
+    "ActionResult",
+    "Dashboard",
+    "FailedJob",
+    "FailureFilter",
+    "FailureListInfo",
+    "Failures",
+    "Job",
+    "KeyContent",
+    "KeySummary",
+    "Keyspace",
+    "Page",
+    "QueueNotFound",
+    "QueueSummary",
+    "Queues",
+    "ResqueStats",
+    "Stats",
+    "WorkerInfo",
+    "Workers",
+    "WorkingJob",
+]
+
+
+class Dashboard:
+    """Everything a page can ask about one Resque namespace."""
+
+    def __init__(self, resque: Resque, retry_removes: bool = False) -> None:
+        self.resque = resque
+        self.queues = Queues(resque)
+        self.workers = Workers(resque)
+        self.failures = Failures(resque, retry_removes=retry_removes)
+        self.stats = Stats(resque)
+        self.keyspace = Keyspace(resque)

@@ -1,0 +1,110 @@
+"""Queues as the dashboard sees them: names, sizes, a page of jobs, and the queue actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..client import Resque
+from ..job import Job
+from .page import Page, clamp_page, clamp_per_page, list_indexes, list_window
+
+
+class QueueNotFound(LookupError):
+    """The queue is neither registered nor holds jobs."""
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    name: str
+    size: int
+    failed: int | None = None  # the multi-queue backend's <queue>_failed length
+
+
+class Queues:
+    def __init__(self, resque: Resque) -> None:
+        self.resque = resque
+        self.redis = resque.redis
+        self.keys = resque.keys
+
+    def names(self) -> list[str]:
+        return sorted(self.redis.smembers(self.keys.queues))
+
+    def all(self) -> list[QueueSummary]:
+        """Every registered queue with its size (and failure count with the multi-queue
+        backend): two round trips however many queues there are."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.smembers(self.keys.queues)
+        pipe.smembers(self.keys.failed_queues)
+        names, failed_lists = pipe.execute()
+        names = sorted(names)
+        if not names:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.llen(self.keys.queue(name))
+        multi = bool(failed_lists)
+        if multi:
+            for name in names:
+                pipe.llen(self.keys.failed_queue(name))
+        sizes = pipe.execute()
+        failed = sizes[len(names) :] if multi else [None] * len(names)
+        return [
+            QueueSummary(name, int(size), None if f is None else int(f))
+            for name, size, f in zip(names, sizes[: len(names)], failed)
+        ]
+
+    def exists(self, name: str) -> bool:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.sismember(self.keys.queues, name)
+        pipe.exists(self.keys.queue(name))
+        registered, present = pipe.execute()
+        return bool(registered) or bool(present)
+
+    def size(self, name: str) -> int:
+        return int(self.redis.llen(self.keys.queue(name)))
+
+    def page(
+        self, name: str, page: int = 1, per_page: int = 20, newest_first: bool = False
+    ) -> Page[Job]:
+        """One page of a queue's jobs; only that page is read and decoded."""
+        per_page = clamp_per_page(per_page)
+        key = self.keys.queue(name)
+        for _ in range(3):
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.sismember(self.keys.queues, name)
+            pipe.llen(key)
+            start, end = list_window(0, max(1, page), per_page, newest_first)
+            pipe.lrange(key, start, end)
+            registered, total, raws = pipe.execute()
+            total = int(total)
+            if not registered and total == 0:
+                raise QueueNotFound(name)
+            number = clamp_page(page, per_page, total)
+            if number == max(1, page):
+                break
+            page = number  # asked past the end: read the last real page instead
+        if newest_first:
+            raws = list(reversed(raws))
+        items = [Job.from_raw(name, raw) for raw in raws]
+        indexes = list_indexes(total, number, per_page, newest_first, len(items))
+        return Page(items, number, per_page, total, newest_first, indexes)
+
+    def clear(self, name: str) -> int:
+        """Delete the queue's jobs but keep it registered (workers keep listening)."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.llen(self.keys.queue(name))
+        pipe.delete(self.keys.queue(name))
+        return int(pipe.execute()[0])
+
+    def remove(self, name: str) -> int:
+        """Unregister the queue and delete its jobs, atomically."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.llen(self.keys.queue(name))
+        pipe.srem(self.keys.queues, name)
+        pipe.delete(self.keys.queue(name))
+        return int(pipe.execute()[0])
+
+    def delete_job(self, name: str, raw: str) -> int:
+        """Delete one pending job by its exact stored value (not by index, which moves as
+        workers pop). 0 means it was already taken or gone."""
+        return int(self.redis.lrem(self.keys.queue(name), 1, raw))

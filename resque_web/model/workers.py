@@ -1,0 +1,173 @@
+"""Registered workers: who they are, what they are doing, and whether Resque would prune them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from .. import payload as jsonp
+from .. import times
+from ..client import Resque
+from ..job import Job
+from .convert import as_int
+
+# Resque 3.0 prunes a worker whose heartbeat is older than prune_interval, which defaults to
+# five heartbeat intervals of 60 s.
+PRUNE_INTERVAL = 300
+
+
+@dataclass(frozen=True)
+class WorkingJob:
+    """The job a busy worker holds (``worker:<id>``): queue, start time and payload."""
+
+    queue: str
+    run_at: datetime | None
+    job: Job
+    raw: str
+    error: str | None = None
+
+    @classmethod
+    def parse(cls, raw: str) -> WorkingJob:
+        try:
+            data: Any = jsonp.decode(raw)
+        except jsonp.PayloadError as exc:
+            return cls("", None, Job.from_raw("", raw), raw, str(exc))
+        if not isinstance(data, dict):
+            return cls("", None, Job.from_raw("", raw), raw, "not a JSON object")
+        queue = data.get("queue") if isinstance(data.get("queue"), str) else ""
+        payload = data.get("payload")
+        if isinstance(payload, str):
+            job = Job.from_raw(queue, payload)
+        else:
+            try:
+                job = Job(queue, payload)
+            except (TypeError, ValueError):
+                job = Job.from_raw(queue, repr(payload))
+        return cls(queue, times.parse(data.get("run_at")), job, raw, job.error)
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    id: str
+    host: str
+    pid: str
+    queues: list[str]
+    started_at: datetime | None
+    heartbeat_at: datetime | None
+    processed: int
+    failed: int
+    job: WorkingJob | None
+    stale_reason: str | None = None
+
+    @property
+    def working(self) -> bool:
+        return self.job is not None
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_reason is not None
+
+    @property
+    def state(self) -> str:
+        if self.stale:
+            return "stale"
+        return "busy" if self.working else "idle"
+
+    @staticmethod
+    def split_id(worker_id: str) -> tuple[str, str, list[str]]:
+        """``host:pid:q1,q2`` -> (host, pid, [q1, q2]). Queue names may hold ``:``."""
+        host, _, rest = worker_id.partition(":")
+        pid, _, queues = rest.partition(":")
+        return host, pid, [q for q in queues.split(",") if q]
+
+
+class Workers:
+    """Reads every worker in one pipelined round trip after listing them."""
+
+    def __init__(
+        self,
+        resque: Resque,
+        prune_interval: int = PRUNE_INTERVAL,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.resque = resque
+        self.redis = resque.redis
+        self.keys = resque.keys
+        self.prune_interval = prune_interval
+        # Staleness is judged by Redis' clock (as Resque does) unless a clock is given.
+        self.clock = clock
+
+    def ids(self) -> list[str]:
+        return sorted(self.redis.smembers(self.keys.workers))
+
+    def count(self) -> int:
+        return int(self.redis.scard(self.keys.workers))
+
+    def all(self) -> list[WorkerInfo]:
+        return self._load(self.ids())
+
+    def get(self, worker_id: str) -> WorkerInfo | None:
+        if not self.redis.sismember(self.keys.workers, worker_id):
+            return None
+        found = self._load([worker_id])
+        return found[0] if found else None
+
+    def working(self) -> list[WorkerInfo]:
+        return [w for w in self.all() if w.working]
+
+    def hosts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for worker_id in self.ids():
+            host = WorkerInfo.split_id(worker_id)[0]
+            counts[host] = counts.get(host, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def on_host(self, host: str) -> list[WorkerInfo]:
+        return self._load([i for i in self.ids() if WorkerInfo.split_id(i)[0] == host])
+
+    def _load(self, ids: list[str]) -> list[WorkerInfo]:
+        if not ids:
+            return []
+        keys = self.keys
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.time()
+        pipe.mget([keys.worker(i) for i in ids])
+        pipe.mget([keys.worker_started(i) for i in ids])
+        pipe.mget([keys.worker_stat("processed", i) for i in ids])
+        pipe.mget([keys.worker_stat("failed", i) for i in ids])
+        pipe.hmget(keys.heartbeats, ids)
+        now_pair, jobs, started, processed, failed, beats = pipe.execute()
+        now = self.clock() if self.clock else float(now_pair[0]) + float(now_pair[1]) / 1e6
+        out = []
+        for n, worker_id in enumerate(ids):
+            host, pid, queues = WorkerInfo.split_id(worker_id)
+            beat = times.parse(beats[n])
+            out.append(
+                WorkerInfo(
+                    id=worker_id,
+                    host=host,
+                    pid=pid,
+                    queues=queues,
+                    started_at=times.parse(started[n]),
+                    heartbeat_at=beat,
+                    processed=as_int(processed[n]),
+                    failed=as_int(failed[n]),
+                    job=WorkingJob.parse(jobs[n]) if jobs[n] else None,
+                    stale_reason=self._stale_reason(beats[n], beat, now),
+                )
+            )
+        return out
+
+    def _stale_reason(self, text: str | None, beat: datetime | None, now: float) -> str | None:
+        """Why Resque would prune this worker, or None while it looks alive."""
+        if text is None:
+            return "no heartbeat"
+        if beat is None:
+            return "unreadable heartbeat"
+        age = now - beat.timestamp()
+        if age > self.prune_interval:
+            since = datetime.fromtimestamp(now, timezone.utc) - beat
+            return f"heartbeat expired ({int(since.total_seconds())} s old)"
+        return None
