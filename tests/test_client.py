@@ -8,6 +8,7 @@ import pytest
 import redis
 
 import resque_web
+from examples import batch_enqueue
 from resque_web import NoQueueError, Resque
 from tests.support.dump import dump_keys
 
@@ -144,3 +145,12 @@ def test_module_level_api_like_ruby(redis_url: str, r: redis.Redis) -> None:
     resque_web.enqueue(Archive, 35, "tar")
     assert resque_web.size("file_serve") == 1
     assert resque_web.queues() == ["file_serve"]
+
+
+def test_batch_example_enqueues_100k_in_batches(
+    redis_url: str, r: redis.Redis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch_enqueue.main(redis_url)
+    assert r.llen("resque:queue:file_serve") == 100_000
+    assert r.lindex("resque:queue:file_serve", 0) == '{"class":"Archive","args":[1,"master"]}'
+    assert "enqueued 100,000 Archive jobs" in capsys.readouterr().out
