@@ -1,0 +1,158 @@
+"""Read-only JSON under ``/api/v1/``: the same data as the pages, with stable field names
+(documented in the README's "JSON API" section). Times are ISO 8601 in UTC, or null."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from flask import Response, jsonify, request, url_for
+
+from ..model import FailedJob, Job, Page, QueueNotFound, WorkerInfo
+from .blueprint import dashboard
+from .exceptions import PageError
+from .paging import page_args
+from .views.failed import filter_from
+
+if TYPE_CHECKING:
+    from .blueprint import DashboardBlueprint
+
+
+def register(bp: DashboardBlueprint) -> None:
+    bp.add_url_rule("/api/v1/stats", "api_stats", api_stats)
+    bp.add_url_rule("/api/v1/queues", "api_queues", api_queues)
+    bp.add_url_rule("/api/v1/queues/<path:name>", "api_queue", api_queue, merge_slashes=False)
+    bp.add_url_rule("/api/v1/workers", "api_workers", api_workers)
+    bp.add_url_rule("/api/v1/failed", "api_failed", api_failed)
+    bp.add_url_rule(
+        "/api/v1/failed/<path:queue>", "api_failed_queue", api_failed, merge_slashes=False
+    )
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(timezone.utc).isoformat() if value else None
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {
+        "class": job.display_class,
+        "args": job.display_args,
+        "payload_class": job.class_name,
+        "raw": job.raw,
+        "error": job.error,
+    }
+
+
+def page_json(page: Page[Any], items: list[Any]) -> dict[str, Any]:
+    return {
+        "page": page.number,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+        "order": "newest" if page.newest_first else "oldest",
+        "items": items,
+    }
+
+
+def worker_json(worker: WorkerInfo) -> dict[str, Any]:
+    job = worker.job
+    current = None
+    if job is not None:
+        current = job_json(job.job)
+        current.update(queue=job.queue, run_at=iso(job.run_at), error=job.error)
+    return {
+        "id": worker.id,
+        "host": worker.host,
+        "pid": worker.pid,
+        "queues": worker.queues,
+        "state": worker.state,
+        "started_at": iso(worker.started_at),
+        "heartbeat_at": iso(worker.heartbeat_at),
+        "processed": worker.processed,
+        "failed": worker.failed,
+        "stale": worker.stale,
+        "stale_reason": worker.stale_reason,
+        "job": current,
+    }
+
+
+def failure_json(failure: FailedJob) -> dict[str, Any]:
+    return {
+        "index": failure.index,
+        "digest": failure.digest,
+        "queue": failure.queue,
+        "list_queue": failure.list_queue,
+        "worker": failure.worker,
+        "failed_at": iso(failure.failed_at),
+        "failed_at_text": failure.failed_at_text,
+        "retried_at": iso(failure.retried_at),
+        "retried_at_text": failure.retried_at_text or None,
+        "exception": failure.exception,
+        "error": failure.error,
+        "backtrace": failure.backtrace,
+        "parse_error": failure.parse_error,
+        "job": job_json(failure.job),
+    }
+
+
+def api_stats() -> Response:
+    d = dashboard()
+    return jsonify(
+        {"namespace": d.resque.namespace, "server": d.stats.server(), **asdict(d.stats.resque())}
+    )
+
+
+def api_queues() -> Response:
+    d = dashboard()
+    queues = [
+        {
+            "name": q.name,
+            "size": q.size,
+            "failed": q.failed,
+            "url": url_for(".api_queue", name=q.name),
+        }
+        for q in d.queues.all()
+    ]
+    return jsonify({"queues": queues})
+
+
+def api_queue(name: str) -> Response:
+    args = page_args(newest_first_default=False)
+    try:
+        page = dashboard().queues.page(name, args.page, args.per_page, args.newest_first)
+    except QueueNotFound:
+        raise PageError(404, "No such queue", f"There is no queue named {name!r}.") from None
+    items = [{"index": i, **job_json(job)} for i, job in page.rows()]
+    return jsonify({"queue": name, **page_json(page, items)})
+
+
+def api_workers() -> Response:
+    workers = dashboard().workers.all()
+    return jsonify(
+        {
+            "total": len(workers),
+            "working": sum(1 for w in workers if w.working),
+            "workers": [worker_json(w) for w in workers],
+        }
+    )
+
+
+def api_failed(queue: str | None = None) -> Response:
+    d = dashboard()
+    queue = queue or request.args.get("queue") or None
+    if queue is not None and not d.failures.exists(queue):
+        raise PageError(404, "No such failure list", f"No failure list for queue {queue!r}.")
+    args = page_args(newest_first_default=True)
+    where = filter_from(request.args)
+    page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where)
+    lists = [{"name": i.name, "queue": i.queue, "count": i.count} for i in d.failures.lists()]
+    return jsonify(
+        {
+            "queue": queue,
+            "multi_queue": d.failures.multi_queue,
+            "lists": lists,
+            "filter": {"class": where.job_class, "exception": where.exception},
+            **page_json(page, [failure_json(f) for f in page.items]),
+        }
+    )

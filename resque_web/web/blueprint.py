@@ -1,0 +1,182 @@
+"""The dashboard as a blueprint a host app mounts::
+
+    app.register_blueprint(make_blueprint(redis_url="redis://...", namespace="resque"),
+                           url_prefix="/resque")
+
+Everything it links to is built with ``url_for`` on relative endpoints, so it works under
+any prefix, behind a proxy's ``SCRIPT_NAME``, and mounted more than once under different
+names. Its templates render in a private Jinja environment (an overlay of the host's), so
+a host template named ``layout.html`` can neither hide nor be hidden by ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, flash, g, request, url_for
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+
+from .. import __version__
+from ..client import Resque
+from ..connection import connect, mask_url
+from .assets import STATIC, TEMPLATES
+from .formatting import FILTERS
+from .paging import hidden_args, url_with
+from .security import add_headers, allowed, check_request
+from .settings import PER_PAGE_CHOICES, Settings
+from .tabs import BUILTIN_TABS, TabRegistry
+
+Plugin = Callable[["DashboardBlueprint"], None]
+
+
+class DashboardBlueprint(Blueprint):
+    """A Flask blueprint that carries its settings, its tabs and its template folders."""
+
+    def __init__(self, settings: Settings, name: str = "resque_web") -> None:
+        super().__init__(name, __name__, static_folder=str(STATIC), static_url_path="/static")
+        self.settings = settings
+        self.tabs = TabRegistry()
+        self.template_folders: list[Path] = [TEMPLATES]
+        self._resque: Resque | None = None
+
+    def add_template_folder(self, folder: str | Path) -> None:
+        """Let a plugin's templates ``{% extends "layout.html" %}`` and be rendered with
+        :func:`render_page`. Ours are searched first; name plugin templates uniquely."""
+        self.template_folders.append(Path(folder))
+
+    @property
+    def resque(self) -> Resque:
+        """One client per blueprint; connections come from the shared pool for the URL."""
+        if self._resque is None:
+            client = connect(self.settings.redis_url, socket_timeout=self.settings.redis_timeout)
+            self._resque = Resque(client, self.settings.namespace)
+        return self._resque
+
+    def jinja_env(self, app: Flask) -> Environment:
+        envs: dict[str, Environment] = app.extensions.setdefault("resque_web.jinja", {})
+        env = envs.get(self.name)
+        if env is None:
+            loader = ChoiceLoader([FileSystemLoader(str(f)) for f in self.template_folders])
+            env = app.jinja_env.overlay(loader=loader, autoescape=True)
+            # overlay() shares these dicts with the host's environment: copy before adding.
+            env.filters = {**app.jinja_env.filters, **FILTERS}
+            env.globals = dict(app.jinja_env.globals)
+            envs[self.name] = env
+        return env
+
+
+def make_blueprint(
+    redis_url: str | None = None,
+    namespace: str | None = None,
+    *,
+    name: str = "resque_web",
+    settings: Settings | None = None,
+    plugins: Iterable[Plugin] = (),
+    **options: Any,
+) -> DashboardBlueprint:
+    """A dashboard blueprint for one Redis and namespace.
+
+    ``options`` are other :class:`Settings` fields (``poll_interval``, ``read_only``,
+    ``authorize``, ``redis_timeout``, ``title``). Each plugin is called with the blueprint
+    to add routes and tabs before it is registered on an app.
+    """
+    base = settings or Settings()
+    changes: dict[str, Any] = dict(options)
+    if redis_url is not None:
+        changes["redis_url"] = redis_url
+    if namespace is not None:
+        changes["namespace"] = namespace
+    if changes:
+        base = Settings(**{**base.__dict__, **changes})
+    bp = DashboardBlueprint(base, name=name)
+    for tab in BUILTIN_TABS:
+        bp.tabs.register(tab)
+
+    from . import api, errors, views  # late: they import this module's helpers
+
+    bp.before_request(_before_request)
+    bp.after_request(add_headers)
+    views.register(bp)
+    api.register(bp)
+    errors.register(bp)
+    for plugin in plugins:
+        plugin(bp)
+    # Last, so that a plugin's routes win over it: unknown pages get our 404.
+    bp.add_url_rule("/<path:unknown>", "not_found", errors.not_found_page)
+    return bp
+
+
+def _before_request() -> None:
+    check_request(current_blueprint().settings)
+
+
+def current_blueprint() -> DashboardBlueprint:
+    """The dashboard blueprint handling this request."""
+    found = g.get("resque_web_blueprint")
+    if found is not None:
+        return found
+    bp = current_app.blueprints.get(request.blueprint or "")
+    if not isinstance(bp, DashboardBlueprint):
+        raise RuntimeError("not inside a resque-web dashboard request")
+    g.resque_web_blueprint = bp
+    return bp
+
+
+def current_settings() -> Settings:
+    return current_blueprint().settings
+
+
+def dashboard() -> Any:
+    """This request's :class:`~resque_web.model.Dashboard` (one per request)."""
+    found = g.get("resque_web_dashboard")
+    if found is None:
+        from ..model import Dashboard
+
+        found = g.resque_web_dashboard = Dashboard(current_blueprint().resque)
+    return found
+
+
+def can(action: str) -> bool:
+    """For templates: show an action's button only to those who may use it."""
+    return allowed(current_settings(), action)
+
+
+def notify(ok: bool, message: str) -> None:
+    """Show ``message`` on the next page (flash needs a secret key; without one, skip)."""
+    if current_app.secret_key:
+        flash(message, "success" if ok else "error")
+
+
+def layout_context(bp: DashboardBlueprint) -> dict[str, Any]:
+    settings = bp.settings
+    tabs = []
+    for tab in bp.tabs:
+        href = url_for(tab.endpoint)
+        current = request.path == href or request.path.startswith(href.rstrip("/") + "/")
+        tabs.append({"tab": tab, "href": href, "current": current})
+    return {
+        "settings": settings,
+        "tabs": tabs,
+        "namespace": settings.namespace,
+        "redis_server": mask_url(settings.redis_url),
+        "poll_interval": settings.poll_interval,
+        "read_only": settings.read_only,
+        "per_page_choices": PER_PAGE_CHOICES,
+        "version": __version__,
+        "can": can,
+        "here": url_for(request.endpoint or ".overview", **(request.view_args or {})),
+        "url_with": url_with,
+        "hidden_args": hidden_args,
+    }
+
+
+def render_page(template: str, **context: Any) -> str:
+    """Render one of the dashboard's templates (or a plugin's) inside its layout."""
+    bp = current_blueprint()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.update_template_context(context)
+    for key, value in layout_context(bp).items():
+        context.setdefault(key, value)
+    return bp.jinja_env(app).get_template(template).render(context)

@@ -1,0 +1,103 @@
+"""Error pages in the dashboard's layout (JSON under ``/api``), never a stack trace.
+
+- :class:`PageError` from a view: its status and message (404 unknown queue, 403 refused);
+- Redis unreachable or timing out: 503 naming the (masked) URL and what to check. Nothing
+  is cached, so the next request after Redis is back simply works;
+- anything else: a clean 500 page; the traceback goes to the log, not the browser.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import redis
+from flask import current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import InternalServerError
+
+from ..connection import mask_url
+from .blueprint import current_blueprint, render_page
+from .exceptions import PageError
+
+if TYPE_CHECKING:
+    from .blueprint import DashboardBlueprint
+
+REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
+
+
+def register(bp: DashboardBlueprint) -> None:
+    bp.register_error_handler(PageError, page_error)
+    for error in REDIS_ERRORS:
+        bp.register_error_handler(error, redis_unavailable)
+    bp.register_error_handler(InternalServerError, server_error)
+
+
+def wants_json() -> bool:
+    endpoint = request.endpoint or ""
+    return endpoint.rpartition(".")[2].startswith("api_")
+
+
+def error_response(
+    status: int,
+    title: str,
+    message: str,
+    back: tuple[str, str] | None = None,
+    hints: list[str] | None = None,
+) -> ResponseReturnValue:
+    if wants_json():
+        body: dict[str, object] = {"error": title, "message": message, "status": status}
+        if hints:
+            body["hints"] = hints
+        return jsonify(body), status
+    if back is None:
+        back = ("Back to the overview", url_for(".overview"))
+    html = render_page(
+        "errors/error.html", status=status, title=title, message=message, back=back, hints=hints
+    )
+    return html, status
+
+
+def page_error(error: PageError) -> ResponseReturnValue:
+    return error_response(error.status, error.title, error.message, error.back)
+
+
+def redis_unavailable(error: Exception) -> ResponseReturnValue:
+    settings = current_blueprint().settings
+    url = mask_url(settings.redis_url)
+    kind = "timed out" if isinstance(error, redis.TimeoutError) else "is unreachable"
+    current_app.logger.warning("resque-web: Redis at %s %s: %s", url, kind, error)
+    hints = [
+        f"Is redis-server running and reachable from this machine at {url}?",
+        "Is the URL right? Set it with --redis or REDIS_URL (the password, too).",
+        "Is Redis overloaded, loading its data set, or out of memory? Look at its log.",
+        "This page keeps polling and recovers by itself once Redis answers again.",
+    ]
+    response = error_response(
+        503,
+        "Redis is unavailable",
+        f"Redis at {url} {kind} ({type(error).__name__}: {error}).",
+        back=("Try again", request.path),
+        hints=hints,
+    )
+    html, status = response  # type: ignore[misc]
+    return html, status, {"Retry-After": "5"}
+
+
+def server_error(error: InternalServerError) -> ResponseReturnValue:
+    original = error.original_exception or error
+    current_app.logger.error(
+        "resque-web: error on %s",
+        request.path,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    return error_response(
+        500,
+        "Something went wrong",
+        "The dashboard hit an unexpected error reading this page. The details are in the "
+        "server's log; the data in Redis was not changed by viewing it.",
+    )
+
+
+def not_found_page(unknown: str) -> ResponseReturnValue:
+    """Any URL under the dashboard that matches no page."""
+    raise PageError(404, "Page not found", f"There is no dashboard page at /{unknown}.")

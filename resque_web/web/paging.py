@@ -1,0 +1,55 @@
+"""Reading ``?page=&per_page=&order=`` and building links that change one of them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request, url_for
+
+from .settings import PER_PAGE_CHOICES
+
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    page: int
+    per_page: int
+    newest_first: bool
+
+
+def page_args(newest_first_default: bool, per_page_default: int = PER_PAGE_CHOICES[0]) -> PageArgs:
+    """The paging the request asks for; nonsense falls back to the defaults rather than
+    failing, since these come from hand-edited URLs."""
+    page = request.args.get("page", 1, type=int) or 1
+    per_page = request.args.get("per_page", per_page_default, type=int) or per_page_default
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        per_page = per_page_default
+    order = request.args.get("order", "")
+    newest_first = {"newest": True, "oldest": False}.get(order, newest_first_default)
+    return PageArgs(max(1, page), per_page, newest_first)
+
+
+def url_with(**changes: Any) -> str:
+    """This page's URL with some query arguments changed (None drops one). Used by the
+    pagination, page-size and order links so each keeps the others (and any filter)."""
+    args: dict[str, Any] = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+
+
+def hidden_args(*exclude: str) -> list[tuple[str, str]]:
+    """Query arguments to carry as hidden fields in a GET form (the jump-to-page form)."""
+    return [(k, v) for k, v in request.args.items() if k not in exclude]
+
+
+def carried_args(form: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    """Paging and filter fields a POST form carried, to send the user back to the same view
+    (only named fields, never a free URL: no open redirect)."""
+    return {name: form[name] for name in names if form.get(name)}

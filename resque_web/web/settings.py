@@ -1,0 +1,92 @@
+"""What one mounted dashboard needs to know, read once from config or the environment.
+
+A :class:`Settings` is frozen and owned by its blueprint, so a host app can mount two
+dashboards (two Redis URLs or namespaces) side by side without them sharing state.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Request
+
+from ..connection import DEFAULT_URL
+from ..keys import DEFAULT_NAMESPACE
+
+DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_PORT = 5678
+DEFAULT_HOST = "127.0.0.1"
+PER_PAGE_CHOICES = (20, 50, 100)
+
+# authorize(action, request) -> bool. Actions: "view" for every GET, and the names in
+# ACTIONS for every mutation.
+Authorize = Callable[[str, Request], bool]
+
+ACTIONS = (
+    "queue.clear",
+    "queue.remove",
+    "queue.delete_job",
+    "failed.retry",
+    "failed.remove",
+    "failed.retry_all",
+    "failed.clear",
+    "failed.clear_retried",
+)
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def as_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE
+    return bool(value)
+
+
+def as_interval(value: object) -> float:
+    """Seconds between polls; 0 (or less) turns live polling off."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"the poll interval must be a number of seconds, not {value!r}") from None
+    return max(0.0, seconds)
+
+
+def normalize_prefix(prefix: str | None) -> str:
+    """``resque/`` -> ``/resque``; empty or ``/`` -> ``""`` (mounted at the root)."""
+    prefix = (prefix or "").strip().strip("/")
+    return f"/{prefix}" if prefix else ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str = DEFAULT_URL
+    namespace: str = DEFAULT_NAMESPACE
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    read_only: bool = False
+    authorize: Authorize | None = field(default=None, compare=False)
+    redis_timeout: float = 5.0
+    title: str = "Resque"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Settings from a Flask-style config mapping, falling back to the environment."""
+
+        def pick(key: str, env: str, default: Any) -> Any:
+            if key in config:
+                return config[key]
+            return os.environ.get(env, default)
+
+        return cls(
+            redis_url=pick("REDIS_URL", "REDIS_URL", DEFAULT_URL),
+            namespace=pick("RESQUE_NAMESPACE", "RESQUE_NAMESPACE", DEFAULT_NAMESPACE),
+            poll_interval=as_interval(
+                pick("RESQUE_WEB_POLL_INTERVAL", "RESQUE_WEB_POLL_INTERVAL", DEFAULT_POLL_INTERVAL)
+            ),
+            read_only=as_bool(pick("RESQUE_WEB_READ_ONLY", "RESQUE_WEB_READ_ONLY", False)),
+            authorize=config.get("RESQUE_WEB_AUTHORIZE"),
+            redis_timeout=float(pick("RESQUE_WEB_REDIS_TIMEOUT", "RESQUE_WEB_REDIS_TIMEOUT", 5.0)),
+            title=str(config.get("RESQUE_WEB_TITLE", "Resque")),
+        )

@@ -1,0 +1,18 @@
+"""The dashboard's pages, one module per tab. Each view reads its input, asks the data
+layer (:mod:`resque_web.model`) and renders: no view spells a key or runs a command."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import failed, overview, queues, stats, workers, working
+
+if TYPE_CHECKING:
+    from ..blueprint import DashboardBlueprint
+
+__all__ = ["register"]
+
+
+def register(bp: DashboardBlueprint) -> None:
+    for module in (overview, working, failed, queues, workers, stats):
+        module.register(bp)

@@ -1,0 +1,92 @@
+"""``/queues``: every queue; ``/queues/<name>``: a page of its jobs and the queue actions.
+
+Queue names may hold ``/``, ``?``, ``#``, ``%``, spaces or any unicode: the ``path``
+converter and ``url_for`` carry them. Actions POST to the queue's own URL with an
+``action`` field, so no queue name can be mistaken for an action.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from ...model import QueueNotFound
+from ..blueprint import current_settings, dashboard, notify, render_page
+from ..exceptions import PageError
+from ..paging import carried_args, page_args
+from ..security import require
+
+if TYPE_CHECKING:
+    from ..blueprint import DashboardBlueprint
+
+PAGING_FIELDS = ("page", "per_page", "order")
+
+
+def register(bp: DashboardBlueprint) -> None:
+    bp.add_url_rule("/queues", "queues", queues)
+    bp.add_url_rule(
+        "/queues/<path:name>", "queue", queue, methods=["GET", "POST"], merge_slashes=False
+    )
+
+
+def queues() -> str:
+    d = dashboard()
+    return render_page(
+        "queues/index.html",
+        title="Queues",
+        queues=d.queues.all(),
+        failure_lists=d.failures.lists(),
+    )
+
+
+def not_found(name: str) -> PageError:
+    return PageError(
+        404,
+        "No such queue",
+        f"There is no queue named {name!r}: it is not registered and holds no jobs.",
+        back=("All queues", url_for(".queues")),
+    )
+
+
+def queue(name: str) -> str | Response:
+    if request.method == "POST":
+        return queue_action(name)
+    args = page_args(newest_first_default=False)
+    try:
+        page = dashboard().queues.page(name, args.page, args.per_page, args.newest_first)
+    except QueueNotFound:
+        raise not_found(name) from None
+    return render_page("queues/show.html", title=f"Queue {name}", name=name, page=page)
+
+
+def queue_action(name: str) -> Response:
+    action = request.form.get("action", "")
+    d = dashboard()
+    back = url_for(".queue", name=name, **carried_args(request.form, PAGING_FIELDS))
+    if action == "clear":
+        require(current_settings(), "queue.clear")
+        count = d.queues.clear(name)
+        notify(True, f"Cleared {count:,} job{'s' if count != 1 else ''} from {name}.")
+        return redirect(back, 303)
+    if action == "remove":
+        require(current_settings(), "queue.remove")
+        count = d.queues.remove(name)
+        notify(True, f"Removed queue {name} and its {count:,} job{'s' if count != 1 else ''}.")
+        return redirect(url_for(".queues"), 303)
+    if action == "delete_job":
+        require(current_settings(), "queue.delete_job")
+        raw = request.form.get("raw")
+        if raw is None:
+            raise PageError(400, "Bad request", "Which job? The form carried no job.")
+        if d.queues.delete_job(name, raw):
+            notify(True, f"Deleted one job from {name}.")
+        else:
+            notify(
+                False,
+                "That job is no longer in the queue (a worker took it, or it was "
+                "deleted); nothing was changed.",
+            )
+        return redirect(back, 303)
+    raise PageError(400, "Bad request", f"Unknown queue action {action!r}.")

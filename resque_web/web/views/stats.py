@@ -1,0 +1,94 @@
+"""``/stats/resque``, ``/stats/redis``, the key browser ``/stats/keys`` (SCAN, a cursor per
+page, never KEYS), one key ``/stats/keys/<key>``, and ``/stats.txt`` for scrapers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from flask import Response, redirect, request, url_for
+
+from ..blueprint import dashboard, render_page
+from ..exceptions import PageError
+
+if TYPE_CHECKING:
+    from ..blueprint import DashboardBlueprint
+
+KEYS_PER_SCAN = 50
+
+
+def register(bp: DashboardBlueprint) -> None:
+    bp.add_url_rule("/stats", "stats", stats)
+    bp.add_url_rule("/stats/resque", "stats_resque", stats_resque)
+    bp.add_url_rule("/stats/redis", "stats_redis", stats_redis)
+    bp.add_url_rule("/stats/keys", "stats_keys", stats_keys)
+    bp.add_url_rule("/stats/keys/<path:key>", "stats_key", stats_key, merge_slashes=False)
+    bp.add_url_rule("/stats.txt", "stats_txt", stats_txt)
+
+
+def stats() -> Response:
+    return redirect(url_for(".stats_resque"))
+
+
+def stats_resque() -> str:
+    d = dashboard()
+    numbers = asdict(d.stats.resque())
+    return render_page(
+        "stats/resque.html",
+        title="Resque stats",
+        stats=sorted(numbers.items()),
+        server=d.stats.server(),
+    )
+
+
+def stats_redis() -> str:
+    d = dashboard()
+    return render_page(
+        "stats/redis.html",
+        title="Redis stats",
+        info=sorted(d.stats.redis_info().items()),
+        server=d.stats.server(),
+    )
+
+
+def stats_keys() -> str:
+    cursor = request.args.get("cursor", 0, type=int) or 0
+    match = request.args.get("match") or None
+    next_cursor, keys = dashboard().keyspace.scan(cursor, KEYS_PER_SCAN, match)
+    return render_page(
+        "stats/keys.html",
+        title="Keys",
+        keys=keys,
+        cursor=cursor,
+        next_cursor=next_cursor,
+        match=match or "",
+    )
+
+
+def stats_key(key: str) -> str:
+    page = request.args.get("page", 1, type=int) or 1
+    cursor = request.args.get("cursor", 0, type=int) or 0
+    content = dashboard().keyspace.read(key, page=page, per_page=50, cursor=cursor)
+    if content is None:
+        raise PageError(
+            404,
+            "No such key",
+            f"There is no key {key!r} in this namespace (it may have expired or been deleted).",
+            back=("All keys", url_for(".stats_keys")),
+        )
+    return render_page("stats/key.html", title=f"Key {key}", key=key, content=content)
+
+
+def stats_txt() -> Response:
+    """resque-web's ``/stats.txt``: ``name=value`` lines (``+=`` for ever-growing counters)."""
+    d = dashboard()
+    numbers = d.stats.resque()
+    lines = [
+        f"resque.pending={numbers.pending}",
+        f"resque.processed+={numbers.processed}",
+        f"resque.failed+={numbers.failed}",
+        f"resque.workers={numbers.workers}",
+        f"resque.working={numbers.working}",
+    ]
+    lines += [f"queues.{q.name}={q.size}" for q in d.queues.all()]
+    return Response("\n".join(lines), mimetype="text/plain")

@@ -1,0 +1,40 @@
+"""``/working``: the workers holding a job; ``/working/<id>``: one worker's current job."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import url_for
+
+from ..blueprint import dashboard, render_page
+from ..exceptions import PageError
+
+if TYPE_CHECKING:
+    from ..blueprint import DashboardBlueprint
+
+
+def register(bp: DashboardBlueprint) -> None:
+    bp.add_url_rule("/working", "working", working)
+    bp.add_url_rule("/working/<path:worker_id>", "working_job", working_job, merge_slashes=False)
+
+
+def working() -> str:
+    workers = dashboard().workers.all()
+    return render_page(
+        "working/index.html",
+        title="Working",
+        workers=workers,
+        working=[w for w in workers if w.working],
+    )
+
+
+def working_job(worker_id: str) -> str:
+    worker = dashboard().workers.get(worker_id)
+    if worker is None:
+        raise PageError(
+            404,
+            "No such worker",
+            f"No worker {worker_id!r} is registered (it may have shut down).",
+            back=("Workers working", url_for(".working")),
+        )
+    return render_page("working/job.html", title=f"{worker.id}'s job", worker=worker)
