@@ -20,8 +20,19 @@ class PayloadError(ValueError):
 
 
 def _ruby_float(value: float) -> str:
-    """``Float#to_s``: Python's shortest repr, with the ``.0`` Ruby keeps in exponents."""
+    """``Float#to_s``: Python's shortest repr digits, spelled as Ruby spells them.
+
+    Ruby keeps ``.0`` in exponent mantissas, and writes whole numbers from 1e15 up in exponent
+    form where Python waits until 1e16: ``1e15`` is ``1.0e+15`` in Ruby, ``1000000000000000.0``
+    in Python.
+    """
     text = repr(value)
+    if text.endswith(".0") and abs(value) >= 1e15:
+        # A whole number of 16 digits (1e15 <= |value| < 1e16): Python writes it out,
+        # Ruby writes ``d.ddde+15``. With a fraction (1176642495839804.5) both write it out.
+        sign = "-" if text.startswith("-") else ""
+        digits = text.lstrip("-")[:-2].rstrip("0")
+        return f"{sign}{digits[0]}.{digits[1:] or '0'}e+15"
     if "e" in text:
         mantissa, exponent = text.split("e")
         if "." not in mantissa:
@@ -41,7 +52,7 @@ def _needs_ruby_floats(value: Any, where: str) -> bool:
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise ValueError(f"{where} is {value!r}; JSON (and Ruby) cannot carry NaN or Infinity")
-        return "e" in repr(value)
+        return abs(value) >= 1e15 or "e" in repr(value)
     if isinstance(value, (list, tuple)):
         found = False
         for i, item in enumerate(value):
