@@ -4,18 +4,14 @@ through :class:`resque_web.failure.FailureList`, the one implementation."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from .. import payload as jsonp
 from .. import times
 from ..client import Resque
 from ..failure import ActionResult, FailedJob, FailureList
+from .failure_index import FailureIndex, indexes
 from .page import Page, clamp_page, clamp_per_page
-
-# Class and exception counts for the filter menus come from the newest failures only, so a
-# page view never reads a 100,000-failure list whole.
-FACET_SAMPLE = 5000
 
 
 @dataclass(frozen=True)
@@ -135,37 +131,32 @@ class Failures:
         newest_first: bool,
         where: FailureFilter,
     ) -> Page[FailedJob]:
-        """Walk the list in chunks, testing raw text before decoding, and keep the rows of
-        the requested page. (The scale issue replaces this walk with an index.)"""
-        matches = 0
-        first = (max(1, page) - 1) * per_page
-        kept: list[FailedJob] = []
-        tail: list[FailedJob] = []  # the last page seen, for a page past the end
-        for failure in failures.scan(newest_first=newest_first):
-            if not where(failure):
-                continue
-            if first <= matches < first + per_page:
-                kept.append(failure)
-            if matches % per_page == 0:
-                tail = []
-            tail.append(failure)
-            matches += 1
-        number = clamp_page(page, per_page, matches)
-        if not kept and matches:
-            kept = tail
-        return Page(kept, number, per_page, matches, newest_first, [f.index for f in kept])
+        """Positions come from the list's index; only the page's rows are read, in one
+        round trip, and each is checked again in case the list moved since."""
+        positions = self.index(failures).positions(where.job_class, where.exception)
+        total = len(positions)
+        number = clamp_page(page, per_page, total)
+        ordered = positions[::-1] if newest_first else positions
+        wanted = ordered[(number - 1) * per_page : number * per_page]
+        pipe = self.redis.pipeline(transaction=False)
+        for position in wanted:
+            pipe.lindex(failures.key, position)
+        rows = [
+            FailedJob(position, raw, failures.queue)
+            for position, raw in zip(wanted, pipe.execute() if wanted else [])
+            if raw is not None
+        ]
+        rows = [row for row in rows if where.matches(row)]
+        return Page(rows, number, per_page, total, newest_first, [f.index for f in rows])
+
+    def index(self, failures: FailureList) -> FailureIndex:
+        return indexes.get(self.redis, failures.key, failures.queue)
 
     def facets(
         self, queue: str | None = None
     ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-        """(class, count) and (exception, count) over the newest failures, commonest first."""
-        classes: Counter[str] = Counter()
-        exceptions: Counter[str] = Counter()
-        _, rows = self.list(queue).slice(0, FACET_SAMPLE, newest_first=True)
-        for failure in rows:
-            classes[failure.display_class] += 1
-            exceptions[failure.exception or "(none)"] += 1
-        return classes.most_common(), exceptions.most_common()
+        """(class, count) and (exception, count) over the whole list, commonest first."""
+        return self.index(self.list(queue)).counts()
 
     def classes(self, queue: str | None = None) -> list[tuple[str, int]]:
         return self.facets(queue)[0]

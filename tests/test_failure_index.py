@@ -1,0 +1,125 @@
+"""The failure index never shows a wrong count, whatever happens to the list underneath."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections import Counter
+
+import pytest
+import redis
+
+from resque_web import Resque
+from resque_web.failure import FailedJob
+from resque_web.model import Dashboard, FailureFilter
+from resque_web.model.failure_index import FailureIndex
+
+KEY = "resque:failed"
+CLASSES = ["Archive", "Billing::Charge", "Mailer", "Ghost::MissingJob"]
+EXCEPTIONS = ["KeyError", "Lab::UpstreamTimeout", "ZeroDivisionError"]
+
+
+def record(rng: random.Random, distinct: bool) -> str:
+    # Few distinct values on purpose: byte-identical neighbours are what could fool the check.
+    failed_at = f"2026/11/27 17:05:{rng.randint(0, 59) if distinct else 0:02d} UTC"
+    return json.dumps(
+        {
+            "failed_at": failed_at,
+            "payload": {
+                "class": rng.choice(CLASSES),
+                "args": [rng.randint(0, 2) if distinct else 0],
+            },
+            "exception": rng.choice(EXCEPTIONS),
+            "error": "boom",
+            "backtrace": [],
+            "worker": "w:1:*",
+            "queue": "q",
+        },
+        separators=(",", ":"),
+    )
+
+
+def truth(r: redis.Redis) -> tuple[Counter[str], Counter[str]]:
+    rows = [FailedJob(i, raw) for i, raw in enumerate(r.lrange(KEY, 0, -1))]
+    return Counter(f.display_class for f in rows), Counter(f.exception for f in rows)
+
+
+def mutate(r: redis.Redis, rng: random.Random) -> str:
+    size = r.llen(KEY)
+    op = rng.choices(["append", "remove", "retry", "lrem", "clear"], [5, 4, 2, 1, 0.2])[0]
+    if op == "append" or size == 0:
+        r.rpush(KEY, *[record(rng, rng.random() < 0.5) for _ in range(rng.randint(1, 5))])
+        return "append"
+    index = rng.randrange(size)
+    if op == "remove":  # Ruby's Failure.remove: LSET a tombstone, LREM it
+        tomb = uuid.uuid4().hex
+        r.lset(KEY, index, tomb)
+        r.lrem(KEY, 1, tomb)
+    elif op == "retry":  # Ruby's requeue rewrites in place with retried_at
+        data = json.loads(r.lindex(KEY, index))
+        data["retried_at"] = "2026/11/27 18:00:00 UTC"
+        r.lset(KEY, index, json.dumps(data, separators=(",", ":")))
+    elif op == "lrem":
+        r.lrem(KEY, rng.choice([0, 1, -1]), r.lindex(KEY, index))
+    else:
+        r.delete(KEY)
+    return op
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_counts_match_a_full_read_after_every_change(r: redis.Redis, seed: int) -> None:
+    rng = random.Random(seed)
+    index = FailureIndex(r, KEY)
+    for step in range(150):
+        # Several changes between two looks, as when workers and other dashboards are busy.
+        op = ",".join(mutate(r, rng) for _ in range(rng.randint(1, 4)))
+        classes, exceptions = index.counts()
+        want_classes, want_exceptions = truth(r)
+        assert dict(classes) == dict(want_classes), f"step {step} after {op}"
+        assert dict(exceptions) == dict(want_exceptions), f"step {step} after {op}"
+
+
+def test_a_record_sliding_into_a_run_of_identical_records_is_seen(r: redis.Redis) -> None:
+    """The case the change point alone cannot see: the prefix ends in identical records, one
+    of them is removed and a different record is appended, so the length is unchanged."""
+    rng = random.Random(2)
+    same = record(rng, False)
+    r.rpush(KEY, record(rng, True), record(rng, True), same, same, same)
+    index = FailureIndex(r, KEY)
+    index.counts()
+    r.lrem(KEY, 1, same)
+    other = json.loads(same)
+    other["payload"]["class"] = "Different"
+    r.rpush(KEY, json.dumps(other, separators=(",", ":")))
+    classes, _ = index.counts()
+    assert dict(classes) == dict(truth(r)[0])
+    assert dict(classes)["Different"] == 1
+
+
+def test_appends_are_read_incrementally(r: redis.Redis) -> None:
+    rng = random.Random(1)
+    r.rpush(KEY, *[record(rng, True) for _ in range(3000)])
+    index = FailureIndex(r, KEY)
+    index.counts()
+    r.rpush(KEY, *[record(rng, True) for _ in range(10)])
+    index.counts()
+    assert index.rebuilds == 0
+    tomb = uuid.uuid4().hex
+    r.lset(KEY, 5, tomb)
+    r.lrem(KEY, 1, tomb)
+    index.counts()
+    assert index.rebuilds == 1
+
+
+def test_filtered_page_and_facets_on_ruby_data(ruby_data: redis.Redis) -> None:
+    d = Dashboard(Resque(ruby_data))
+    classes = dict(d.failures.classes())
+    assert len(classes) == 14 and sum(classes.values()) == 120
+    page = d.failures.page(per_page=3, page=2, filter=FailureFilter(job_class="ExplodingJob"))
+    assert page.total == classes["ExplodingJob"]
+    assert len(page.items) == 3 and all(f.display_class == "ExplodingJob" for f in page.items)
+    assert page.indexes == sorted(page.indexes, reverse=True)
+    both = FailureFilter(job_class="Ghost::MissingJob", exception="NameError")
+    assert d.failures.page(filter=both).total == classes["Ghost::MissingJob"]
+    assert d.failures.page(filter=FailureFilter(exception="NoSuchError")).total == 0
