@@ -10,6 +10,7 @@ import click
 from .client import Resque
 from .connection import DEFAULT_URL, connect, mask_url
 from .keys import DEFAULT_NAMESPACE
+from .web.cli import serve
 
 redis_option = click.option(
     "--redis",
@@ -73,3 +74,6 @@ def enqueue(
         f"enqueued {job_class}{tuple(values)!r} on queue {queue!r} "
         f"({resque.keys.queue(queue)} on {mask_url(redis_url)})"
     )
+
+
+main.add_command(serve)
