@@ -39,7 +39,9 @@ def main(ctx: click.Context) -> None:
         if serve is None:
             click.echo(ctx.get_help())
             return
-        ctx.invoke(serve)
+        # Parse an empty command line (not ctx.invoke) so that serve's env vars apply.
+        with serve.make_context("serve", [], parent=ctx) as sub:
+            serve.invoke(sub)
 
 
 def parse_arg(text: str) -> Any:
