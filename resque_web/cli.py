@@ -9,6 +9,7 @@ import click
 
 from .client import Resque
 from .connection import DEFAULT_URL, connect, mask_url
+from .demo.cli import demo
 from .keys import DEFAULT_NAMESPACE
 from .web.cli import serve
 
@@ -79,3 +80,4 @@ def enqueue(
 
 
 main.add_command(serve)
+main.add_command(demo)

@@ -105,7 +105,14 @@ class Demo:
             if extra:
                 command.append(extra)
             self.workers.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
-        self.say(f"started {len(self.workers)} workers ({', '.join(q for q, _ in WORKERS)})")
+        time.sleep(0.5)
+        dead = [w for w in self.workers if w.poll() is not None]
+        if dead:
+            raise RuntimeError(
+                f"{len(dead)} demo worker(s) exited at once (status {dead[0].returncode}); "
+                "their error is printed above"
+            )
+        self.say(f"started {len(self.workers)} workers ({'; '.join(q for q, _ in WORKERS)})")
 
     def start_producer(self) -> None:
         thread = threading.Thread(target=self._produce, name="demo-producer", daemon=True)
