@@ -1,0 +1,90 @@
+"""Every page costs the same number of Redis round trips however big the state is."""
+
+from __future__ import annotations
+
+import redis
+from flask.testing import FlaskClient
+
+from resque_web import Resque, payload
+from resque_web.failure import backend_for
+from resque_web.keys import Keys
+from resque_web.web import create_app
+from tests.support.dump import load_dump
+from tests.support.roundtrips import count_redis
+
+BUSY = "worker-02.prod.example.com:10021:*"
+PAGES = [
+    "/overview",
+    "/working",
+    f"/working/{BUSY}",
+    "/workers",
+    "/workers/all",
+    "/workers/worker-01.prod.example.com",
+    f"/workers/{BUSY}",
+    "/queues",
+    "/queues/default",
+    "/queues/default?page=5&per_page=20",
+    "/queues/default?page=99999",
+    "/queues/default?order=newest",
+    "/failed",
+    "/failed?page=3",
+    "/failed?page=99999",
+    "/failed?class=ExplodingJob",
+    "/failed?exception=ZeroDivisionError&page=2",
+    "/stats/resque",
+    "/stats/keys",
+    "/stats/keys/queue:default?page=3",
+    "/stats.txt",
+    "/api/v1/stats",
+    "/api/v1/queues",
+    "/api/v1/queues/default?page=3",
+    "/api/v1/workers",
+    "/api/v1/failed?page=2",
+]
+
+
+def grow(r: redis.Redis) -> None:
+    """Add many more of everything: jobs, queues, failures, workers (some busy)."""
+    keys = Keys()
+    resque = Resque(r)
+    resque.enqueue_many("Archive", ([i, "tar"] for i in range(20_000)), queue="default")
+    for q in range(200):
+        resque.enqueue_to(f"extra-{q:03d}", "Noop", q)
+    backend = backend_for(resque)
+    for i in range(2000):
+        try:
+            raise KeyError(f"key {i}")
+        except KeyError as exc:
+            backend.save(exc, "grow:1:*", "default", {"class": "ExplodingJob", "args": [i]})
+    pipe = r.pipeline(transaction=False)
+    for w in range(300):
+        worker = f"host-{w % 7}:{20000 + w}:default"
+        pipe.sadd(keys.workers, worker)
+        pipe.set(keys.worker_started(worker), "2026-11-27 17:05:08 +0000")
+        pipe.hset(keys.heartbeats, worker, "2026-11-27T17:05:08+00:00")
+        if w % 3 == 0:
+            job = {"queue": "default", "run_at": "2026-11-27T17:05:08Z",
+                   "payload": {"class": "Archive", "args": [w]}}  # fmt: skip
+            pipe.set(keys.worker(worker), payload.encode(job))
+    pipe.execute()
+
+
+def round_trips(client: FlaskClient) -> dict[str, int]:
+    out = {}
+    for url in PAGES:
+        assert client.get(url).status_code == 200, url  # warm: pools, failure index
+        with count_redis() as tally:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        out[url] = tally.round_trips
+    return out
+
+
+def test_round_trips_do_not_grow_with_the_state(r: redis.Redis, redis_url: str) -> None:
+    load_dump(r)
+    client = create_app({"REDIS_URL": redis_url, "TESTING": True}).test_client()
+    small = round_trips(client)
+    grow(r)
+    big = round_trips(client)
+    assert big == small
+    assert max(small.values()) <= 6, small
