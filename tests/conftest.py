@@ -7,9 +7,12 @@ from collections.abc import Iterator
 import fakeredis
 import pytest
 import redis
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from resque_web import Resque
 from resque_web.redis_server import RedisServer
+from resque_web.web import create_app
 from tests.support.dump import load_dump
 
 
@@ -53,3 +56,21 @@ def ruby_data(r: redis.Redis) -> redis.Redis:
     """The real server loaded with the Ruby Resque 3.0 fixture (both namespaces)."""
     load_dump(r)
     return r
+
+
+# The web dashboard, flaskr style ----------------------------------------------------------
+@pytest.fixture
+def app(redis_url: str) -> Flask:
+    """The dashboard on the real server (empty unless the test also asks for ``ruby_data``)."""
+    config = {"TESTING": True, "SECRET_KEY": "test", "REDIS_URL": redis_url}
+    return create_app({**config, "RESQUE_NAMESPACE": "resque"})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
