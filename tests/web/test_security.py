@@ -85,10 +85,7 @@ def test_authorize_hook_is_asked_for_every_action(redis_url: str, r: redis.Redis
     asked.clear()
     client.post("/failed", data={"action": "retry_all"}, headers={"X-Role": "admin"})
     client.post("/failed", data={"action": "clear_retried"})
-    assert (
-        asked[-3:] == ["failed.retry_all", "view", "failed.clear_retried"]
-        or "failed.clear_retried" in asked
-    )
+    assert {"failed.retry_all", "failed.clear_retried"} <= set(asked)
 
 
 def test_authorize_can_refuse_viewing(redis_url: str) -> None:
