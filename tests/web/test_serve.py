@@ -1,0 +1,114 @@
+"""``resque-web serve`` (and plain ``resque-web``): options, env vars, the printed URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from resque_web.cli import main
+
+
+class FakeServer:
+    server_port = 5678
+
+    def __init__(self, host: str, port: int, app: Any, threaded: bool) -> None:
+        self.host, self.port, self.app = host, port, app
+        FakeServer.last = self  # type: ignore[attr-defined]
+
+    def serve_forever(self) -> None:
+        pass
+
+    def server_close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
+    import werkzeug.serving
+
+    monkeypatch.setattr(werkzeug.serving, "make_server", FakeServer)
+    for name in (
+        "REDIS_URL",
+        "RESQUE_NAMESPACE",
+        "RESQUE_WEB_URL_PREFIX",
+        "RESQUE_WEB_HOST",
+        "RESQUE_WEB_PORT",
+        "RESQUE_WEB_POLL_INTERVAL",
+        "RESQUE_WEB_READ_ONLY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return FakeServer
+
+
+def test_serve_defaults(served: type[FakeServer]) -> None:
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 0, result.output
+    server = served.last  # type: ignore[attr-defined]
+    assert (server.host, server.port) == ("127.0.0.1", 5678)
+    assert (
+        "serving http://127.0.0.1:5678/ (Redis redis://127.0.0.1:6379/0, namespace resque)"
+        in result.output
+    )
+    settings = server.app.blueprints["resque_web"].settings
+    assert settings.poll_interval == 5.0
+
+
+def test_serve_options(served: type[FakeServer]) -> None:
+    args = [
+        "serve",
+        "--redis",
+        "redis://:pw@db:6380/2",
+        "--namespace",
+        "jobs",
+        "--url-prefix",
+        "resque",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "9000",
+        "--poll-interval",
+        "2.5",
+        "--read-only",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    server = served.last  # type: ignore[attr-defined]
+    assert (server.host, server.port) == ("0.0.0.0", 9000)
+    assert "http://0.0.0.0:5678/resque/" in result.output
+    assert "redis://:***@db:6380/2" in result.output and ":pw@" not in result.output
+    settings = server.app.blueprints["resque_web"].settings
+    assert (settings.namespace, settings.poll_interval, settings.read_only) == ("jobs", 2.5, True)
+    assert server.app.test_client().get("/").headers["Location"] == "/resque/"
+
+
+def test_plain_resque_web_serves_with_env_vars(
+    served: type[FakeServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        "REDIS_URL": "redis://db:6379/1",
+        "RESQUE_NAMESPACE": "ns",
+        "RESQUE_WEB_URL_PREFIX": "/q",
+        "RESQUE_WEB_HOST": "::1",
+        "RESQUE_WEB_PORT": "7000",
+        "RESQUE_WEB_POLL_INTERVAL": "0",
+    }
+    result = CliRunner().invoke(main, [], env=env)
+    assert result.exit_code == 0, result.output
+    server = served.last  # type: ignore[attr-defined]
+    assert (server.host, server.port) == ("::1", 7000)
+    assert "http://[::1]:5678/q/ (Redis redis://db:6379/1, namespace ns)" in result.output
+    assert server.app.blueprints["resque_web"].settings.poll_interval == 0
+
+
+def test_port_in_use_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import werkzeug.serving
+
+    def busy(*args: object, **kwargs: object) -> None:
+        raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(werkzeug.serving, "make_server", busy)
+    result = CliRunner().invoke(main, ["serve", "--port", "5678"])
+    assert result.exit_code == 1
+    assert "cannot listen on 127.0.0.1:5678: Address already in use" in result.output
