@@ -89,7 +89,9 @@ SMALL = Scale(
     exception_types=20,
     retried_share=0.12,
     mq_queues=10,
-    mq_failures_per_queue=10,
+    # Not 1/1000: each list should still fill a page of 20 and its filter menus, so that
+    # small and big pages render the same number of rows.
+    mq_failures_per_queue=50,
     workers=10,
     busy=2,
     hosts=2,
@@ -645,6 +647,31 @@ def _build(
         seconds=time.perf_counter() - progress.start,
         phases=progress.phases,
     )
+
+
+def append_failures(client: redis.Redis, built: Built, count: int, seed: int = SEED + 2) -> None:
+    """RPUSH ``count`` more failures to `failed`, as workers do while a dashboard is open."""
+    rng = random.Random(seed)
+    seconds, micros = client.time()
+    maker = FailureMaker(
+        rng,
+        built.job_classes,
+        _EXCEPTIONS[: built.scale.exception_types],
+        built.workers,
+        seconds + micros / 1e6,
+    )
+    queues = built.queues[: min(len(built.queues), 40)]
+    writer = Writer(client)
+    writer.rpush(
+        Keys(built.namespace).failed,
+        (
+            maker.record(
+                built.scale.failures + n, built.scale.failures + count, queues, 0.0, times.failed_at
+            )
+            for n in range(count)
+        ),
+    )
+    writer.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
