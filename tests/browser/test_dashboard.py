@@ -133,6 +133,7 @@ def test_retry_all_and_clear_failures(page: Any, base: str, r: redis.Redis) -> N
         page.locator(".flash").inner_text()
         == f"Retried {matching} failure{'s' if matching != 1 else ''}."
     )
+    page.goto(base + "/failed")  # "Clear retried" is offered on the unfiltered list only
     page.get_by_role("button", name="Clear retried").click()
     page.wait_for_selector(".flash")
     left = [json.loads(x) for x in r.lrange("resque:failed", 0, -1)]
