@@ -70,8 +70,9 @@ def redis_unavailable(error: Exception) -> ResponseReturnValue:
         f"Is redis-server running and reachable from this machine at {url}?",
         "Is the URL right? Set it with --redis or REDIS_URL (the password, too).",
         "Is Redis overloaded, loading its data set, or out of memory? Look at its log.",
-        "This page keeps polling and recovers by itself once Redis answers again.",
     ]
+    if not wants_json():
+        hints.append("With live poll on, this page recovers by itself once Redis answers again.")
     response = error_response(
         503,
         "Redis is unavailable",

@@ -88,7 +88,12 @@
     toggle.addEventListener("change", function () {
       remember(toggle.checked);
       say(toggle.checked ? "on" : "");
-      if (toggle.checked) { poll(); } else { window.clearTimeout(timer); timer = null; }
+      if (!toggle.checked) {
+        window.clearTimeout(timer);
+        timer = null;
+      } else if (!inFlight) {
+        poll();
+      }
     });
     document.addEventListener("visibilitychange", function () {
       if (document.hidden) {
