@@ -32,4 +32,5 @@ def overview() -> str:
         failure_lists=d.failures.lists(),
         workers=workers,
         working=[w for w in workers if w.working],
+        stats=d.stats.resque(),
     )
