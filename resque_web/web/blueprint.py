@@ -11,6 +11,7 @@ a host template named ``layout.html`` can neither hide nor be hidden by ours.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from .. import __version__
 from ..client import Resque
 from ..connection import connect, mask_url
+from ..model import Dashboard
 from .assets import STATIC, TEMPLATES
 from .formatting import FILTERS
 from .paging import hidden_args, url_with
@@ -89,7 +91,7 @@ def make_blueprint(
     if namespace is not None:
         changes["namespace"] = namespace
     if changes:
-        base = Settings(**{**base.__dict__, **changes})
+        base = dataclasses.replace(base, **changes)
     bp = DashboardBlueprint(base, name=name)
     for tab in BUILTIN_TABS:
         bp.tabs.register(tab)
@@ -103,7 +105,7 @@ def make_blueprint(
     errors.register(bp)
     for plugin in plugins:
         plugin(bp)
-    # Last, so that a plugin's routes win over it: unknown pages get our 404.
+    # Any real rule outranks a catch-all path rule: unknown pages get our 404 in the layout.
     bp.add_url_rule("/<path:unknown>", "not_found", errors.not_found_page)
     return bp
 
@@ -128,12 +130,10 @@ def current_settings() -> Settings:
     return current_blueprint().settings
 
 
-def dashboard() -> Any:
-    """This request's :class:`~resque_web.model.Dashboard` (one per request)."""
-    found = g.get("resque_web_dashboard")
+def dashboard() -> Dashboard:
+    """This request's data layer: one :class:`~resque_web.model.Dashboard` per request."""
+    found: Dashboard | None = g.get("resque_web_dashboard")
     if found is None:
-        from ..model import Dashboard
-
         found = g.resque_web_dashboard = Dashboard(current_blueprint().resque)
     return found
 

@@ -8,11 +8,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import redis
-from flask import current_app, jsonify, request, url_for
-from flask.typing import ResponseReturnValue
+from flask import Response, current_app, jsonify, make_response, request, url_for
 from werkzeug.exceptions import InternalServerError
 
 from ..connection import mask_url
@@ -43,25 +42,35 @@ def error_response(
     message: str,
     back: tuple[str, str] | None = None,
     hints: list[str] | None = None,
-) -> ResponseReturnValue:
+) -> Response:
+    """The error as a page in the layout, or as JSON under /api."""
     if wants_json():
         body: dict[str, object] = {"error": title, "message": message, "status": status}
         if hints:
             body["hints"] = hints
-        return jsonify(body), status
-    if back is None:
-        back = ("Back to the overview", url_for(".overview"))
-    html = render_page(
-        "errors/error.html", status=status, title=title, message=message, back=back, hints=hints
-    )
-    return html, status
+        response = jsonify(body)
+    else:
+        if back is None:
+            back = ("Back to the overview", url_for(".overview"))
+        response = make_response(
+            render_page(
+                "errors/error.html",
+                status=status,
+                title=title,
+                message=message,
+                back=back,
+                hints=hints,
+            )
+        )
+    response.status_code = status
+    return response
 
 
-def page_error(error: PageError) -> ResponseReturnValue:
+def page_error(error: PageError) -> Response:
     return error_response(error.status, error.title, error.message, error.back)
 
 
-def redis_unavailable(error: Exception) -> ResponseReturnValue:
+def redis_unavailable(error: Exception) -> Response:
     settings = current_blueprint().settings
     url = mask_url(settings.redis_url)
     kind = "timed out" if isinstance(error, redis.TimeoutError) else "is unreachable"
@@ -80,11 +89,11 @@ def redis_unavailable(error: Exception) -> ResponseReturnValue:
         back=("Try again", request.path),
         hints=hints,
     )
-    html, status = response  # type: ignore[misc]
-    return html, status, {"Retry-After": "5"}
+    response.headers["Retry-After"] = "5"
+    return response
 
 
-def server_error(error: InternalServerError) -> ResponseReturnValue:
+def server_error(error: InternalServerError) -> Response:
     original = error.original_exception or error
     current_app.logger.error(
         "resque-web: error on %s",
@@ -99,6 +108,6 @@ def server_error(error: InternalServerError) -> ResponseReturnValue:
     )
 
 
-def not_found_page(unknown: str) -> ResponseReturnValue:
+def not_found_page(unknown: str) -> NoReturn:
     """Any URL under the dashboard that matches no page."""
     raise PageError(404, "Page not found", f"There is no dashboard page at /{unknown}.")
