@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask, Response, redirect, request, session, url_for
+from playwright.sync_api import expect
 
 from resque_web.web import create_app, make_blueprint
 
@@ -153,9 +154,7 @@ def test_live_poll_updates_counts_in_place(page: Any, base: str, r: redis.Redis)
     page.locator("#live-poll").check()
     page.evaluate("window.__sameDocument = true; window.scrollTo(0, 200)")
     r.rpush("resque:queue:critical", *['{"class":"Added","args":[]}'] * 5)
-    cells = "[...document.querySelectorAll('table.queues td.num')]"
-    page.wait_for_function(f"() => {cells}.some(td => td.textContent.trim() === '209')")
-    assert critical.inner_text() == "209"
+    expect(critical).to_have_text("209")
     assert page.evaluate("window.__sameDocument") is True  # no reload
     assert page.evaluate("window.scrollY") == 200  # scroll kept
     assert page.locator("#poll-status").inner_text().startswith("updated")
@@ -231,3 +230,19 @@ def test_phone_width_in_dark_mode(browser: Any, base: str) -> None:
         assert background == "rgb(15, 18, 22)"
     finally:
         context.close()
+
+
+def test_live_poll_pauses_while_the_tab_is_hidden(page: Any, base: str, r: redis.Redis) -> None:
+    page.goto(base + "/queues")
+    page.locator("#live-poll").check()
+    expect(page.locator("#poll-status")).to_have_text(re.compile(r"^updated"))
+    hide = "v => { Object.defineProperty(document, 'hidden', {value: v, configurable: true});"
+    hide += " document.dispatchEvent(new Event('visibilitychange')); }"
+    page.evaluate(hide, True)
+    page.wait_for_timeout(400)  # let a fetch already under way land
+    r.rpush("resque:queue:critical", '{"class":"Added","args":[]}')
+    page.wait_for_timeout(1000)  # three intervals: nothing is fetched while hidden
+    critical = page.locator("table.queues tbody tr", has_text="critical").locator("td.num").first
+    assert critical.inner_text() == "204"
+    page.evaluate(hide, False)  # back: polls at once
+    expect(critical).to_have_text("205")
