@@ -69,3 +69,14 @@ def test_installed_wheel_enqueues_from_a_fresh_venv(
         cwd=tmp_path, check=True, capture_output=True, text=True,
     )  # fmt: skip
     assert "enqueued Archive" in out.stdout
+    # The dashboard finds its templates and assets inside the installed package.
+    page = (
+        "from resque_web.web import create_app;"
+        f"c = create_app({{'REDIS_URL': {redis_url!r}}}).test_client();"
+        "p = c.get('/queues'); s = c.get('/static/css/resque-web.css');"
+        "print(p.status_code, s.status_code, b'wheel' in p.data)"
+    )
+    result = subprocess.run(
+        [python, "-c", page], cwd=tmp_path, check=True, capture_output=True, text=True
+    )
+    assert result.stdout.split() == ["200", "200", "True"]
