@@ -94,6 +94,11 @@ class Keys:
     def prune_lock(self) -> str:
         return self.key("pruning_dead_workers_in_progress")
 
+    @property
+    def pause_all_workers(self) -> str:
+        """Resque 3.0 workers take no job while this holds ``true`` (any case, padded)."""
+        return self.key("pause-all-workers")
+
     # Stats ------------------------------------------------------------------
     def stat(self, name: str) -> str:
         """Global counters: ``stat:processed``, ``stat:failed``."""
