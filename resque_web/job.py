@@ -6,6 +6,7 @@ The same object serves the worker (``perform``) and the dashboard (``display_cla
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -23,14 +24,31 @@ HOOK_PREFIXES = ("before_perform", "after_perform", "around_perform", "on_failur
 
 def hooks(target: Any, prefix: str) -> list[Callable[..., Any]]:
     """Every method named ``<prefix>*`` on the job, sorted by name, as Resque's plugins do."""
-    return [getattr(target, n) for n in sorted(dir(target)) if n.startswith(prefix)]
+    if isinstance(target, type):
+        names = _class_hook_names(target, prefix)
+    else:
+        names = _hook_names(target, prefix)
+    return [getattr(target, n) for n in names]
+
+
+def _hook_names(target: Any, prefix: str) -> tuple[str, ...]:
+    return tuple(n for n in sorted(dir(target)) if n.startswith(prefix))
+
+
+@functools.lru_cache(maxsize=1024)
+def _class_hook_names(cls: type, prefix: str) -> tuple[str, ...]:
+    """A class's hook names, found once: ``dir()`` on every job costs more than a small job."""
+    return _hook_names(cls, prefix)
 
 
 def _needs_instance(target: Any) -> bool:
     """A class whose ``perform`` is a plain method is instantiated once per job."""
-    if not isinstance(target, type):
-        return False
-    static = inspect.getattr_static(target, "perform", None)
+    return isinstance(target, type) and _perform_is_method(target)
+
+
+@functools.lru_cache(maxsize=1024)
+def _perform_is_method(cls: type) -> bool:
+    static = inspect.getattr_static(cls, "perform", None)
     return static is not None and not isinstance(static, (staticmethod, classmethod))
 
 
