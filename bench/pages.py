@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 import redis
+import redis.utils
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -514,6 +515,22 @@ def print_failure_index(states: dict[str, State]) -> None:
         )
 
 
+def revision() -> str:
+    """The code measured: others change the web layer while benchmarks run, so say which."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "resque_web", "templates").splitlines()
+    hiredis = "with hiredis" if redis.utils.HIREDIS_AVAILABLE else "without hiredis"
+    return (
+        f"git {git('rev-parse', '--short', 'HEAD') or '?'}"
+        f"{f' + {len(dirty)} uncommitted files in resque_web/, templates/' if dirty else ''}, "
+        f"redis-py {redis.__version__} {hiredis}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per URL")
@@ -524,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')} on {machine()}")
+    print(f"# code: {revision()}")
     with RedisServer() as small_server, RedisServer() as big_server:
         rss_start, _ = vm_rss_mb()
         states = {"small": open_state(small_server, SMALL), "big": open_state(big_server, BIG)}
