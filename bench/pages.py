@@ -469,49 +469,53 @@ def print_data_layer(states: dict[str, State], repeat: int, only: str | None) ->
         )
 
 
-def print_failure_index(states: dict[str, State]) -> None:
-    """First views (fresh process: the index is built) and views after the list changed.
-    Changes the states: run it last."""
-    print("Failure index: the first request after a process start or a change (ms):")
+def _index_row(label: str, small: float, big: float) -> None:
+    print(f"| {label} | {small:.1f} | {big:.1f} | {_ratio(big, small)} |", flush=True)
+
+
+def print_failure_index(states: dict[str, State], tries: int = 3) -> None:
+    """First views (fresh process: the index is built) and views after the list changed,
+    median of ``tries`` each. Changes the states: run it last."""
+    print(
+        "Failure index: the first request after a process start or a change "
+        f"(ms, median of {tries}):"
+    )
     print()
     print("| view | small ms | big ms | big/small |")
     print("|---|---:|---:|---:|")
     for label, mq in (("/failed", False), ("/failed/<queue> (resque_mq)", True)):
-        cold = {}
+        first, second, grown = {}, {}, {}
         for name, st in states.items():
             b = st.built
             path = f"/failed/{_path(b.mq_failed_queues[0])}" if mq else "/failed"
-            cold[name] = cold_view(st.server.url, b.mq_namespace if mq else b.namespace, path)
-        small, big = cold["small"], cold["big"]
+            runs = [
+                cold_view(st.server.url, b.mq_namespace if mq else b.namespace, path)
+                for _ in range(tries)
+            ]
+            first[name] = statistics.median(r["first"][0] for r in runs)
+            second[name] = statistics.median(r["second"][0] for r in runs)
+            grown[name] = statistics.median(r["rss_after"] - r["rss_before"] for r in runs)
+        _index_row(f"{label}, fresh process: first request", first["small"], first["big"])
+        _index_row(f"{label}, fresh process: second request", second["small"], second["big"])
         print(
-            f"| {label}, fresh process: first request | {small['first'][0]:.1f} | "
-            f"{big['first'][0]:.1f} | {_ratio(big['first'][0], small['first'][0])} |"
-        )
-        print(
-            f"| {label}, fresh process: second request | {small['second'][0]:.1f} | "
-            f"{big['second'][0]:.1f} | {_ratio(big['second'][0], small['second'][0])} |"
-        )
-        print(
-            f"| {label}, fresh process: RSS growth (MiB) | "
-            f"{small['rss_after'] - small['rss_before']:.1f} | "
-            f"{big['rss_after'] - big['rss_before']:.1f} | |",
-            flush=True,
+            f"| {label}, fresh process: RSS growth (MiB) | {grown['small']:.1f} | "
+            f"{grown['big']:.1f} | |"
         )
     for label, change in SCENARIOS:
-        after = {}
+        after: dict[str, list[float]] = {}
+        following: dict[str, list[float]] = {}
         for name, st in states.items():
-            _time_once(st.apps[False], "/failed")  # the index is current before the change
-            change(st)
-            after[name] = (
-                _time_once(st.apps[False], "/failed"),
-                _time_once(st.apps[False], "/failed"),
-            )
-        small, big = after["small"], after["big"]
-        print(f"| {label} | {small[0]:.1f} | {big[0]:.1f} | {_ratio(big[0], small[0])} |")
-        print(
-            f"| {label}: next request | {small[1]:.1f} | {big[1]:.1f} | "
-            f"{_ratio(big[1], small[1])} |",
-            flush=True,
+            app = st.apps[False]
+            for _ in range(tries):
+                _time_once(app, "/failed")  # the index is current before the change
+                change(st)
+                after.setdefault(name, []).append(_time_once(app, "/failed"))
+                following.setdefault(name, []).append(_time_once(app, "/failed"))
+        _index_row(label, statistics.median(after["small"]), statistics.median(after["big"]))
+        _index_row(
+            f"{label}: next request",
+            statistics.median(following["small"]),
+            statistics.median(following["big"]),
         )
 
 
