@@ -12,6 +12,7 @@ from .connection import DEFAULT_URL, connect, mask_url
 from .demo.cli import demo
 from .keys import DEFAULT_NAMESPACE
 from .web.cli import serve
+from .worker.cli import worker
 
 redis_option = click.option(
     "--redis",
@@ -81,3 +82,4 @@ def enqueue(
 
 main.add_command(serve)
 main.add_command(demo)
+main.add_command(worker)

@@ -1,0 +1,165 @@
+"""``resque-web worker``: run a worker, configured as Ruby's ``rake resque:work``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..connection import DEFAULT_URL, mask_url
+from ..keys import DEFAULT_NAMESPACE
+from .config import (
+    DEFAULT_INTERVAL,
+    FAILURE_BACKENDS,
+    HEARTBEAT_INTERVAL,
+    PRUNE_INTERVAL,
+    TERM_TIMEOUT,
+    WorkerConfig,
+)
+from .log import setup_logging
+from .process import Worker
+from .queues import parse_queue_list
+
+
+def load_requirement(spec: str) -> None:
+    """``--require``: a module name (``myapp.jobs``) or a file (``jobs.py``), as Ruby's ``-r``."""
+    if spec.endswith(".py") or os.sep in spec:
+        path = Path(spec).resolve()
+        if not path.is_file():
+            raise click.BadParameter(f"{spec}: no such file", param_hint="--require")
+        module_spec = importlib.util.spec_from_file_location(path.stem, path)
+        if module_spec is None or module_spec.loader is None:
+            raise click.BadParameter(f"{spec}: cannot load it as Python", param_hint="--require")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[path.stem] = module
+        module_spec.loader.exec_module(module)
+        return
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` would, so `-r myapp.jobs` works
+    try:
+        importlib.import_module(spec)
+    except ImportError as exc:
+        raise click.BadParameter(f"cannot import {spec}: {exc}", param_hint="--require") from exc
+
+
+@click.command("worker")
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="REDIS_URL",
+    default=DEFAULT_URL,
+    show_default=True,
+    help="Redis URL (env REDIS_URL).",
+)
+@click.option(
+    "--namespace",
+    envvar="RESQUE_NAMESPACE",
+    default=DEFAULT_NAMESPACE,
+    show_default=True,
+    help="Key namespace (env RESQUE_NAMESPACE).",
+)
+@click.option(
+    "--queues",
+    "--queue",
+    "-q",
+    "queues",
+    envvar=["QUEUES", "QUEUE"],
+    help="Queues in priority order, e.g. critical,default; * for all (env QUEUES or QUEUE).",
+)
+@click.option(
+    "--interval",
+    envvar="INTERVAL",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_INTERVAL,
+    show_default=True,
+    help="Seconds to sleep when the queues are empty (env INTERVAL).",
+)
+@click.option(
+    "--require",
+    "-r",
+    "requires",
+    multiple=True,
+    help="Module or .py file defining the jobs (repeatable).",
+)
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
+@click.option(
+    "--fork/--no-fork",
+    "fork",
+    envvar="FORK_PER_JOB",
+    default=True,
+    show_default=True,
+    help="Run each job in a forked child (env FORK_PER_JOB=false turns it off).",
+)
+@click.option("-v", "--verbose", count=True, help="A line per job; -vv for debug.")
+@click.option(
+    "--failure-backend",
+    type=click.Choice(FAILURE_BACKENDS),
+    default="redis",
+    show_default=True,
+    help="Where failures go: the list failed, or one list per queue.",
+)
+@click.option(
+    "--term-timeout",
+    envvar="RESQUE_TERM_TIMEOUT",
+    type=click.FloatRange(min=0),
+    default=TERM_TIMEOUT,
+    show_default=True,
+    help="Seconds a TERM'd child gets before KILL (env RESQUE_TERM_TIMEOUT).",
+)
+@click.option(
+    "--heartbeat-interval",
+    type=click.FloatRange(min=0.1),
+    default=HEARTBEAT_INTERVAL,
+    show_default=True,
+    help="Seconds between heartbeats (Ruby: Resque.heartbeat_interval).",
+)
+@click.option(
+    "--prune-interval",
+    type=click.FloatRange(min=0),
+    default=PRUNE_INTERVAL,
+    show_default=True,
+    help="Heartbeat age after which a worker is pruned (Ruby: Resque.prune_interval).",
+)
+def worker(
+    redis_url: str,
+    namespace: str,
+    queues: str | None,
+    interval: float,
+    requires: tuple[str, ...],
+    burst: bool,
+    fork: bool,
+    verbose: int,
+    failure_backend: str,
+    term_timeout: float,
+    heartbeat_interval: float,
+    prune_interval: float,
+) -> None:
+    """Take jobs off QUEUES and perform them, as a Ruby Resque worker does."""
+    names = parse_queue_list(queues or "")
+    if not names:
+        raise click.UsageError(
+            "give the worker its queues: --queues critical,default (or QUEUE=... in the env)"
+        )
+    if not hasattr(os, "fork"):
+        fork = False
+    if os.environ.get("VERBOSE") or os.environ.get("LOGGING"):
+        verbose = max(verbose, 1)
+    for spec in requires:
+        load_requirement(spec)
+    config = WorkerConfig(
+        queues=tuple(names),
+        interval=0.0 if burst else interval,
+        fork=fork,
+        failure_backend=failure_backend,
+        term_timeout=term_timeout,
+        heartbeat_interval=heartbeat_interval,
+        prune_interval=prune_interval,
+        verbose=verbose > 0,
+    )
+    log = setup_logging(verbose)
+    log.info("Redis %s, namespace %s", mask_url(redis_url), namespace)
+    sys.exit(Worker(redis_url, namespace, config, log=log).run())

@@ -1,0 +1,89 @@
+"""The worker's Redis connections and the objects built on them, made on first use.
+
+A forked child gets :meth:`Links.fresh`: its own connection pool, opened only if the child
+needs Redis (to record a failure), never one it inherited from the parent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import redis
+
+from ..client import Resque
+from ..connection import normalize_url
+from ..keys import Keys
+from ..registry import JobRegistry
+from .failures import FailureRecorder
+from .registration import Registration
+
+
+def new_client(url: str, socket_timeout: float = 5.0) -> redis.Redis:
+    """A client on a pool of its own, decoding as the rest of the package does."""
+    pool = redis.ConnectionPool.from_url(
+        normalize_url(url),
+        decode_responses=True,
+        encoding_errors="replace",
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=min(socket_timeout, 5.0),
+        health_check_interval=30,
+    )
+    return redis.Redis(connection_pool=pool)
+
+
+class Links:
+    def __init__(
+        self,
+        url: str,
+        namespace: str,
+        worker_id: str,
+        registry: JobRegistry,
+        failure_backend: str,
+        log: logging.Logger,
+        sleep: Callable[[float], None],
+        give_up: Callable[[], bool],
+    ) -> None:
+        self.url, self.namespace, self.worker_id = url, namespace, worker_id
+        self.registry, self.failure_backend = registry, failure_backend
+        self.log, self.sleep, self.give_up = log, sleep, give_up
+        self.keys = Keys(namespace)
+        self._redis: redis.Redis | None = None
+        self._registration: Registration | None = None
+        self._recorder: FailureRecorder | None = None
+
+    def fresh(self) -> Links:
+        return Links(
+            self.url,
+            self.namespace,
+            self.worker_id,
+            self.registry,
+            self.failure_backend,
+            self.log,
+            self.sleep,
+            self.give_up,
+        )
+
+    @property
+    def redis(self) -> redis.Redis:
+        if self._redis is None:
+            self._redis = new_client(self.url)
+        return self._redis
+
+    @property
+    def resque(self) -> Resque:
+        return Resque(self.redis, self.namespace, self.registry)
+
+    @property
+    def registration(self) -> Registration:
+        if self._registration is None:
+            self._registration = Registration(self.redis, self.keys, self.worker_id)
+        return self._registration
+
+    @property
+    def recorder(self) -> FailureRecorder:
+        if self._recorder is None:
+            self._recorder = FailureRecorder(
+                self.resque, self.failure_backend, self.log, self.sleep, self.give_up
+            )
+        return self._recorder

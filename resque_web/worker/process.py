@@ -1,0 +1,376 @@
+"""The worker process: start-up, the work loop, one job (forked or in-process), shutdown.
+
+The life cycle is Resque 3.0's ``Worker#work``: signal handlers, heartbeat, prune, register;
+then take a job, mark the worker busy, perform it (in a forked child by default), record a
+failure, count it done; on exit, unregister. What differs is on purpose: one Redis round trip
+per job (see ``reserve``), a bad payload becomes a failure instead of killing the worker,
+and Redis outages are waited out instead of losing the job in hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import redis
+
+from .. import times
+from ..errors import exception_name
+from ..failure import error_message
+from ..registry import JobRegistry
+from ..registry import registry as default_registry
+from .config import WorkerConfig
+from .exits import child_killed, process_status
+from .failures import job_label
+from .heartbeat import Heartbeat
+from .links import Links
+from .prune import prune_dead_workers
+from .queues import QueueSpec
+from .registration import worker_id
+from .reserve import Reserved, Reserver, from_busy
+from .retry import REDIS_DOWN, GaveUp, until_redis
+from .signals import HANDLED, Signals
+from .unregister import unregister_worker
+
+T = TypeVar("T")
+
+# Give up unregistering after this long when Redis stays away at shutdown.
+UNREGISTER_PATIENCE = 30.0
+
+
+class Outcome(enum.Enum):
+    DONE = 0
+    FAILED = 1
+    SKIPPED = 2  # a before_perform hook raised DontPerform
+    KILLED = 3  # the child died by a signal (recorded as DirtyExit, not counted)
+    UNKNOWN = 4  # the child exited by itself without saying (os._exit in the job)
+
+
+# How a child tells its parent what happened (Ruby's children always exit 1 and the parent
+# only looks at signals; these codes only feed the log line).
+_CHILD_CODES = {Outcome.DONE: 0, Outcome.FAILED: 1, Outcome.SKIPPED: 2}
+_FROM_CODE = {code: outcome for outcome, code in _CHILD_CODES.items()}
+_CHILD_CRASHED = 70
+
+
+class Worker:
+    """One worker. ``Worker(url, namespace, config).run()`` returns the exit status."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        namespace: str,
+        config: WorkerConfig,
+        registry: JobRegistry | None = None,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.config = config
+        self.spec = QueueSpec(config.queues)
+        self.id = worker_id(self.spec.id_part)
+        self.log = log or logging.getLogger("resque_web.worker")
+        self.registry = registry or default_registry
+        self.signals = Signals(self.log, config.term_timeout)
+        self.links = Links(
+            redis_url,
+            namespace,
+            self.id,
+            self.registry,
+            config.failure_backend,
+            self.log,
+            self.signals.sleep,
+            lambda: self.signals.forced,
+        )
+        self.started = times.started()
+        self.heartbeat = Heartbeat(
+            self.links.fresh().registration, config.heartbeat_interval, self.log
+        )
+        self.reserver = Reserver(
+            self.links.redis, self.links.keys, self.links.registration, self.spec, self.log
+        )
+        self._registered = False
+        self._redis_was_down = False
+        self._pending_done = False
+        self._last_busy: str | None = None
+        self.processed = 0
+
+    # Life cycle -------------------------------------------------------------------
+    def run(self) -> int:
+        self.log.info("Starting worker %s", self.id)
+        self.signals.install(forking=self.config.fork)
+        crash: BaseException | None = None
+        try:
+            self._startup()
+            self._loop()
+        except GaveUp as exc:
+            self.log.error("Stopping: %s", exc)
+            crash = exc
+        except BaseException as exc:
+            self.log.exception("Worker failed: %r", exc)
+            crash = exc
+        self._teardown(crash)
+        return 0 if crash is None else 1
+
+    def _startup(self) -> None:
+        self._retry(self.heartbeat.start, "sending the first heartbeat")
+        self._retry(self._prune, "pruning dead workers")
+        self._retry(lambda: self.links.registration.register(self.started), "registering")
+        self._registered = True
+        how = "forking a child per job" if self.config.fork else "without forking"
+        every = f"polling every {self.config.interval:g}s" if self.config.interval else "burst"
+        self.log.info(
+            "Registered %s; watching %s, %s, %s",
+            self.id,
+            ",".join(self.spec.names),
+            how,
+            every,
+        )
+
+    def _prune(self) -> None:
+        prune_dead_workers(
+            self.links.registration,
+            self.spec,
+            self.links.recorder,
+            self.log,
+            lock_ttl=self.config.heartbeat_interval,
+            prune_interval=self.config.prune_interval,
+            registry=self.registry,
+        )
+
+    def _loop(self) -> None:
+        while not self.signals.shutdown:
+            if self.signals.paused:
+                self._flush_done()
+                if self.config.burst:
+                    return
+                self.signals.sleep(self.config.interval)
+                continue
+            got = self._reserve()
+            if isinstance(got, Reserved):
+                self._work(got)
+                continue
+            if self.config.burst:
+                return
+            self.signals.sleep(self.config.interval)
+
+    def _teardown(self, crash: BaseException | None) -> None:
+        deadline = time.monotonic() + UNREGISTER_PATIENCE
+
+        def finish() -> None:
+            if self._pending_done:
+                self.links.registration.done()
+                self._pending_done = False
+            unregister_worker(
+                self.links.registration,
+                self.links.recorder,
+                self.log,
+                None if isinstance(crash, GaveUp) else crash,
+                before_keys=self.heartbeat.stop,
+                registry=self.registry,
+            )
+
+        try:
+            until_redis(
+                finish,
+                "unregistering",
+                self.log,
+                self.signals.sleep,
+                lambda: self.signals.forced or time.monotonic() > deadline,
+            )
+        except GaveUp as exc:
+            self.log.error("Could not unregister %s: %s", self.id, exc)
+        except Exception as exc:
+            self.log.exception("Could not unregister %s: %r", self.id, exc)
+        finally:
+            self.heartbeat.stop()
+            self.reserver.close()
+        self.log.info("Exiting worker %s after %d jobs", self.id, self.processed)
+
+    # Redis, patiently ---------------------------------------------------------------
+    def _retry(self, action: Callable[[], T], what: str, holding_job: bool = False) -> T:
+        """Retry while Redis is down; with no job in hand a shutdown request stops it."""
+
+        def give_up() -> bool:
+            return self.signals.forced or (not holding_job and self.signals.shutdown)
+
+        return until_redis(action, what, self.log, self.signals.sleep, give_up, self._after_outage)
+
+    def _after_outage(self) -> None:
+        self._redis_was_down = True
+
+    def _reregister_after_outage(self) -> None:
+        """Redis may have come back empty: be registered and beating again."""
+        if self._redis_was_down and self._registered:
+            self._redis_was_down = False
+            self._retry(lambda: self.links.registration.reregister(self.started), "re-registering")
+
+    def _flush_done(self) -> None:
+        if self._pending_done:
+            self._retry(self.links.registration.done, "counting the job done", holding_job=True)
+            self._pending_done = False
+
+    def _reserve(self) -> Reserved | str | None:
+        """The next job, via the reserve script (which also finishes the previous job)."""
+        while True:
+            try:
+                got = self.reserver.reserve(self._pending_done)
+            except REDIS_DOWN as exc:
+                self._redis_was_down = True
+                self.log.error("Redis unavailable while taking a job (%s)", exc)
+                got = self._recover_reserve()
+                if got is None:
+                    continue
+            except redis.ResponseError as exc:
+                self.log.error("Taking a job failed: %s", exc)
+                got = None
+            self._pending_done = False
+            self._reregister_after_outage()
+            return got
+
+    def _recover_reserve(self) -> Reserved | None:
+        """After a dropped reply, the worker key tells whether the script ran: still the
+        previous job's value (not run), empty (ran, no job), or a new job (ran, it is ours).
+        Empty and unregistered means Redis lost its data: the script cannot have run there
+        (it was sent on the old connection), so the previous job is still to be counted."""
+        current, listed = self._retry(self.links.registration.state, "taking the next job")
+        if self._pending_done and (current == self._last_busy or (current is None and not listed)):
+            return None
+        self._pending_done = False
+        if current is None:
+            return None
+        self.log.warning("Recovered the job taken just before Redis dropped: %s", current)
+        return from_busy(current)
+
+    # One job ------------------------------------------------------------------------
+    def _work(self, reserved: Reserved) -> None:
+        if not reserved.busy_is_stored:
+            self._retry(
+                lambda: self.links.registration.set_busy(reserved.busy),
+                "marking the worker busy",
+                holding_job=True,
+            )
+        self._last_busy = reserved.busy
+        began = time.perf_counter()
+        outcome = self._perform(reserved)
+        self._pending_done = True
+        self.processed += 1
+        if self.config.verbose and outcome in (Outcome.DONE, Outcome.SKIPPED):
+            took = (time.perf_counter() - began) * 1000
+            verb = "done" if outcome is Outcome.DONE else "skipped"
+            self.log.info(
+                "%s: %s in %.1f ms", verb, job_label(reserved.queue, reserved.payload), took
+            )
+
+    def _perform(self, reserved: Reserved) -> Outcome:
+        try:
+            target = reserved.job.resolve(self.registry)
+        except Exception as exc:  # bad payload or unknown class: a failure, not a crash
+            self._report_failure(reserved, exc)
+            return Outcome.FAILED
+        if self.config.fork:
+            return self._perform_forked(reserved, target)
+        return self._perform_here(reserved)
+
+    def _perform_here(self, reserved: Reserved) -> Outcome:
+        """Run the job in this process; any exception (even SystemExit) is its failure."""
+        try:
+            self.signals.inline_job = True  # TERM/INT now raise TermException in the job
+            performed = reserved.job.perform(self.registry)
+            self.signals.inline_job = False
+        except BaseException as exc:
+            self.signals.inline_job = False
+            self._report_failure(reserved, exc)
+            return Outcome.FAILED
+        return Outcome.DONE if performed else Outcome.SKIPPED
+
+    def _report_failure(self, reserved: Reserved, exc: BaseException) -> None:
+        """Ruby's ``report_failed_job``: log, record through the backend, count."""
+        self.log.error(
+            "%s failed: %s: %s",
+            job_label(reserved.queue, reserved.payload),
+            exception_name(exc),
+            error_message(exc),
+        )
+        links = self.links
+        links.recorder.record(exc, self.id, reserved.queue, reserved.payload)
+        try:
+            self._retry(links.registration.count_failed, "counting the failure", holding_job=True)
+        except GaveUp:
+            self.log.error("Failure not counted in stat:failed (Redis unavailable)")
+
+    def _perform_forked(self, reserved: Reserved, target: Any) -> Outcome:
+        with self.signals.blocked():
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                self.log.error("Cannot fork (%s); performing in this process", exc)
+                pid = -1
+            if pid == 0:
+                self._child(reserved)
+            if pid > 0:
+                self.signals.child_started(pid)
+        if pid < 0:
+            return self._perform_here(reserved)
+        status = self._wait(pid)
+        if os.WIFSIGNALED(status):
+            return self._child_killed(reserved, target, pid, status)
+        outcome = _FROM_CODE.get(os.WEXITSTATUS(status)) if os.WIFEXITED(status) else None
+        if outcome is None:
+            self.log.warning(
+                "%s: the child (%s) exited without reporting; as in Resque, nothing is recorded",
+                job_label(reserved.queue, reserved.payload),
+                process_status(pid, status),
+            )
+            return Outcome.UNKNOWN
+        return outcome
+
+    def _wait(self, pid: int) -> int:
+        try:
+            while True:
+                try:
+                    _, status = os.waitpid(pid, 0)
+                    return status
+                except InterruptedError:
+                    continue
+        finally:
+            self.signals.child_reaped()
+
+    def _child_killed(self, reserved: Reserved, target: Any, pid: int, status: int) -> Outcome:
+        """Ruby: ``job.fail(DirtyExit.new("Child process received unhandled signal ..."))``,
+        which runs the failure hooks and records, but does not count in ``stat:failed``."""
+        failure = child_killed(pid, status)
+        self.log.error(
+            "%s failed: %s: %s",
+            job_label(reserved.queue, reserved.payload),
+            exception_name(failure),
+            failure,
+        )
+        try:
+            reserved.job.run_failure_hooks(failure, target)
+        except Exception as exc:
+            self.log.error("on_failure hook raised %r", exc)
+        self.links.recorder.record(failure, self.id, reserved.queue, reserved.payload, [])
+        return Outcome.KILLED
+
+    def _child(self, reserved: Reserved) -> None:
+        """In the forked child: perform, record a failure, exit. Never returns."""
+        code = _CHILD_CRASHED
+        try:
+            self.signals.child_mode()
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
+            self.links = self.links.fresh()
+            code = _CHILD_CODES[self._perform_here(reserved)]
+        except BaseException as exc:
+            with contextlib.suppress(BaseException):
+                self.log.error("The child crashed: %r", exc)
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(BaseException):
+                    stream.flush()
+            os._exit(code)

@@ -1,0 +1,181 @@
+"""Signals, as Resque 3.0 answers them (``Worker#register_signal_handlers``):
+
+- QUIT: finish the current job, then exit;
+- TERM, INT: exit now; a forked child gets TERM, then KILL after ``RESQUE_TERM_TIMEOUT``
+  seconds (Ruby's ``TERM_CHILD`` behaviour); a job running in-process gets ``TermException``;
+- USR1: stop the current child the same way, keep working;
+- USR2: pause (take no new job); CONT: resume.
+
+Handlers only set flags, signal the child and arm a timer, so no Redis command is ever cut in
+half; the one exception is the in-process job, which is interrupted as Ruby does. A wake-up
+pipe makes the idle sleep end as soon as a signal arrives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import signal
+from collections.abc import Iterator
+from types import FrameType
+
+from .exits import TermException, signal_name
+
+HANDLED = (
+    signal.SIGTERM,
+    signal.SIGINT,
+    signal.SIGQUIT,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+    signal.SIGCONT,
+    signal.SIGALRM,
+)
+
+
+def block_in_this_thread() -> None:
+    """Keep signals away from a helper thread, so that the main thread always gets them."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+
+
+class Signals:
+    """The worker's signal state; read by the work loop, written by the handlers."""
+
+    def __init__(self, log: logging.Logger, term_timeout: float) -> None:
+        self.log = log
+        self.term_timeout = term_timeout
+        self.shutdown = False
+        self.forced = False
+        self.paused = False
+        self.child: int | None = None
+        self.inline_job = False
+        self._term_seen = False
+        self._terminating: int | None = None
+        self._pipe: tuple[int, int] | None = None
+
+    # Parent ---------------------------------------------------------------------
+    def install(self, forking: bool) -> None:
+        read, write = os.pipe()
+        os.set_blocking(read, False)
+        os.set_blocking(write, False)
+        self._pipe = (read, write)
+        signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        signal.signal(signal.SIGTERM, self._on_term)
+        signal.signal(signal.SIGINT, self._on_term)
+        signal.signal(signal.SIGQUIT, self._on_quit)
+        signal.signal(signal.SIGUSR1, self._on_usr1)
+        signal.signal(signal.SIGUSR2, self._on_usr2)
+        signal.signal(signal.SIGCONT, self._on_cont)
+        if forking:
+            signal.signal(signal.SIGALRM, self._on_alarm)
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep, but wake up at once when a signal arrives."""
+        if seconds <= 0 or self.shutdown:
+            return
+        if self._pipe is None:
+            select.select([], [], [], seconds)
+            return
+        read = self._pipe[0]
+        ready, _, _ = select.select([read], [], [], seconds)
+        if ready:
+            with contextlib.suppress(BlockingIOError):
+                os.read(read, 512)
+
+    def _on_term(self, signum: int, frame: FrameType | None) -> None:
+        name = signal_name(signum)
+        self.forced = self._term_seen  # a second TERM/INT: KILL the child, stop retrying
+        self._term_seen = True
+        self.log.info("%s received; exiting now", name)
+        self.shutdown = True
+        self.kill_child()
+        if self.inline_job:
+            self.inline_job = False
+            raise TermException(name)
+
+    def _on_quit(self, signum: int, frame: FrameType | None) -> None:
+        self.log.info("QUIT received; exiting after the current job")
+        self.shutdown = True
+
+    def _on_usr1(self, signum: int, frame: FrameType | None) -> None:
+        self.log.info("USR1 received; stopping the current job")
+        self.kill_child()
+
+    def _on_usr2(self, signum: int, frame: FrameType | None) -> None:
+        self.log.info("USR2 received; pausing job processing")
+        self.paused = True
+
+    def _on_cont(self, signum: int, frame: FrameType | None) -> None:
+        self.log.info("CONT received; resuming job processing")
+        self.paused = False
+
+    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        pid = self.child
+        if pid and pid == self._terminating:
+            self.log.info(
+                "Child %s still running after %.1fs; sending KILL", pid, self.term_timeout
+            )
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def kill_child(self) -> None:
+        """TERM the child, KILL it after the timeout (at once when forced or timeout is 0)."""
+        pid = self.child
+        if not pid:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            if self.forced or self.term_timeout <= 0:
+                os.kill(pid, signal.SIGKILL)
+            elif self._terminating != pid:
+                self._terminating = pid
+                os.kill(pid, signal.SIGTERM)
+                signal.setitimer(signal.ITIMER_REAL, self.term_timeout)
+
+    @contextlib.contextmanager
+    def blocked(self) -> Iterator[None]:
+        """Hold signals back (e.g. across fork, until each side has its handlers)."""
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def child_started(self, pid: int) -> None:
+        self.child = pid
+
+    def child_reaped(self) -> None:
+        self.child = None
+        if self._terminating is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self._terminating = None
+
+    # Child ----------------------------------------------------------------------
+    def child_mode(self) -> None:
+        """In the forked child: TERM interrupts the job once; INT is Python's KeyboardInterrupt;
+        QUIT/USR1/USR2/CONT are for the parent (a terminal sends them to the whole group)."""
+        signal.set_wakeup_fd(-1)
+        if self._pipe is not None:
+            for fd in self._pipe:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._pipe = None
+        self.child = None
+        self._terminating = None
+        self.inline_job = False
+        signal.signal(signal.SIGTERM, self._child_term)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for number in (signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT):
+            signal.signal(number, _ignore)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    def _child_term(self, signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, _ignore)  # later TERMs are ignored, as in Ruby
+        self.shutdown = True
+        if self.inline_job:
+            self.inline_job = False
+            raise TermException("SIGTERM")
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    """A no-op handler (unlike SIG_IGN it is not inherited by programs the job runs)."""
