@@ -1,0 +1,103 @@
+"""Worker throughput: trivial jobs through ``resque-web worker --burst``, and bulk enqueue.
+
+    .venv/bin/python bench/worker_throughput.py [--jobs 10000] [--bulk 1000000]
+
+On a private redis-server: enqueue ``--jobs`` trivial jobs with ``enqueue_many``, run the
+worker as a subprocess in burst mode, without and with a fork per job, and print jobs/s
+(wall time of the whole process, and with the start-up/shut-down cost of an empty run taken
+off); then time ``enqueue_many`` of ``--bulk`` jobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+from resque_web import Resque, job
+from resque_web.redis_server import RedisServer
+
+QUEUE = "bench"
+HERE = Path(__file__).resolve()
+ROOT = HERE.parent.parent
+
+
+@job("BenchNoop")
+class BenchNoop:
+    """The trivial job: the cost measured is the worker's, not the job's."""
+
+    @staticmethod
+    def perform(n: int) -> None:
+        return None
+
+
+def run_worker(url: str, fork: bool) -> float:
+    """Seconds for one burst-mode worker process, start to exit."""
+    command = [
+        sys.executable,
+        "-m",
+        "resque_web.worker",
+        "--redis",
+        url,
+        "--queues",
+        QUEUE,
+        "--burst",
+        "--require",
+        str(HERE),
+        "--fork" if fork else "--no-fork",
+    ]
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - began
+    if done.returncode != 0:
+        sys.exit(f"worker failed ({done.returncode}):\n{done.stderr}")
+    return took
+
+
+def worker_rate(client: redis.Redis, resque: Resque, url: str, jobs: int, fork: bool) -> None:
+    client.flushall()
+    overhead = run_worker(url, fork)  # an empty queue: start-up, prune, register, unregister
+    resque.enqueue_many(BenchNoop, ([i] for i in range(jobs)), queue=QUEUE)
+    took = run_worker(url, fork)
+    processed = int(client.get(resque.keys.processed) or 0)
+    failed = int(client.get(resque.keys.failed_count) or 0)
+    if processed != jobs or failed or resque.size(QUEUE):
+        sys.exit(f"expected {jobs} processed, got {processed} ({failed} failed)")
+    mode = "fork per job" if fork else "no fork     "
+    print(
+        f"worker, {mode}: {jobs / took:8.0f} jobs/s "
+        f"({jobs} jobs in {took:.2f}s; {jobs / max(took - overhead, 1e-9):.0f} jobs/s "
+        f"without the {overhead:.2f}s start-up and shut-down)"
+    )
+
+
+def enqueue_rate(client: redis.Redis, resque: Resque, count: int) -> None:
+    client.flushall()
+    began = time.perf_counter()
+    resque.enqueue_many(BenchNoop, ([i] for i in range(count)), queue=QUEUE)
+    took = time.perf_counter() - began
+    assert resque.size(QUEUE) == count
+    print(f"enqueue_many:          {count / took:8.0f} jobs/s ({count} jobs in {took:.2f}s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=10_000)
+    parser.add_argument("--bulk", type=int, default=1_000_000)
+    options = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    with RedisServer() as server:
+        client = redis.Redis.from_url(server.url, decode_responses=True)
+        resque = Resque(client)
+        worker_rate(client, resque, server.url, options.jobs, fork=False)
+        worker_rate(client, resque, server.url, options.jobs, fork=True)
+        enqueue_rate(client, resque, options.bulk)
+
+
+if __name__ == "__main__":
+    main()
