@@ -61,7 +61,7 @@ def test_workers_busy_and_stale_as_resque_would_prune(ruby_data: redis.Redis) ->
     }
     stale = {w.id: w.stale_reason for w in workers if w.stale}
     assert stale == {
-        "gone-host.example.com:4242:critical": "heartbeat expired (3610 s old)",
+        "gone-host.example.com:4242:critical": "no heartbeat for 60 min",
         "old-box-7.example.com:31337:mailers,default": "no heartbeat",
     }
     unicode_worker = next(w for w in workers if "ünïcode" in w.id)

@@ -35,6 +35,8 @@ import redis
 
 from ..failure import FailedJob
 
+# The exception facet of failures stored without one (also a filter value).
+NONE = "(none)"
 CHUNK = 2000
 # How many records before the change point are compared: a repeating pattern of
 # byte-identical records would have to be longer than this to go unnoticed.
@@ -125,7 +127,7 @@ class FailureIndex:
                 state.window, state.window_start = [digest], 0
             state.recent.append(digest)
             state.classes.setdefault(failure.display_class, _positions()).append(state.n)
-            state.exceptions.setdefault(failure.exception or "(none)", _positions()).append(state.n)
+            state.exceptions.setdefault(failure.exception or NONE, _positions()).append(state.n)
             state.last_digest = digest
             state.n += 1
 

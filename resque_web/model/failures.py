@@ -10,7 +10,7 @@ from .. import payload as jsonp
 from .. import times
 from ..client import Resque
 from ..failure import ActionResult, FailedJob, FailureList
-from .failure_index import FailureIndex, indexes
+from .failure_index import NONE, FailureIndex, indexes
 from .page import Page, clamp_page, clamp_per_page
 
 
@@ -27,10 +27,10 @@ class FailureFilter:
 
     def needles(self) -> list[str]:
         """Substrings every matching raw record must contain: a cheap test before decoding."""
-        return [jsonp.encode(v) for v in (self.job_class, self.exception) if v]
+        return [jsonp.encode(v) for v in (self.job_class, self.exception) if v and v != NONE]
 
     def matches(self, failure: FailedJob) -> bool:
-        if self.exception and failure.exception != self.exception:
+        if self.exception and (failure.exception or NONE) != self.exception:
             return False
         if self.job_class and self.job_class not in (
             failure.display_class,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from .. import payload as jsonp
@@ -168,6 +168,19 @@ class Workers:
             return "unreadable heartbeat"
         age = now - beat.timestamp()
         if age > self.prune_interval:
-            since = datetime.fromtimestamp(now, timezone.utc) - beat
-            return f"heartbeat expired ({int(since.total_seconds())} s old)"
+            return f"no heartbeat for {_duration(age)}"
         return None
+
+
+def _duration(seconds: float) -> str:
+    """``3610`` -> ``1 h 0 min``: an age a person reads at a glance."""
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    return f"{hours // 24} days"

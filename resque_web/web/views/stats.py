@@ -86,7 +86,7 @@ def stats_txt() -> Response:
     lines = [
         f"resque.pending={numbers.pending}",
         f"resque.processed+={numbers.processed}",
-        f"resque.failed+={numbers.failed}",
+        f"resque.failed+={numbers.failed_listed}",  # resque-web: failures kept, not the counter
         f"resque.workers={numbers.workers}",
         f"resque.working={numbers.working}",
     ]
