@@ -14,6 +14,9 @@ DEFAULT_NAMESPACE = "resque"
 # (no "queue:" prefix), and lists those names in the set "failed_queues".
 FAILED_QUEUE_SUFFIX = "_failed"
 
+# The dashboard's own keys live under "<namespace>:web:", a prefix Resque never uses.
+WEB_PREFIX = "web:"
+
 
 @dataclass(frozen=True)
 class Keys:
@@ -115,3 +118,39 @@ class Keys:
     @property
     def failed_count(self) -> str:
         return self.stat("failed")
+
+    # The dashboard's own keys (never read by Resque) ----------------------------
+    def web(self, name: str) -> str:
+        """A key of the dashboard's own: ``<namespace>:web:<name>``."""
+        return self.key(f"{WEB_PREFIX}{name}")
+
+    @property
+    def audit(self) -> str:
+        """The audit log: newest entry first, capped."""
+        return self.web("audit")
+
+    def holding(self, op_id: str) -> str:
+        """Failures an action removed, kept (with a TTL) so it can be undone."""
+        return self.web(f"holding:{op_id}")
+
+    @property
+    def bulk_ops(self) -> str:
+        """A sorted set of bulk-operation ids by creation time."""
+        return self.web("bulk")
+
+    def bulk_op(self, op_id: str) -> str:
+        """A bulk operation's state (a hash): filter, cursor, counts, status."""
+        return self.web(f"bulk:{op_id}")
+
+    def bulk_lock(self, op_id: str) -> str:
+        """Held while one request runs a chunk of the operation."""
+        return self.web(f"bulk:{op_id}:lock")
+
+    def rewrites(self, list_key: str) -> str:
+        """Positions of a failure list the dashboard rewrote in place (retried), newest
+        last and capped, so every process's failure index can follow them."""
+        return self.web(f"rewrites:{self.strip(list_key)}")
+
+    def rewrite_count(self, list_key: str) -> str:
+        """How many positions were ever appended to :meth:`rewrites`."""
+        return self.web(f"rewrites:{self.strip(list_key)}:count")

@@ -1,14 +1,17 @@
 """Failed jobs: recording them (backends), reading them and acting on them (lists)."""
 
 from .backends import BACKENDS, RedisBackend, RedisMultiQueueBackend, backend_for
+from .fingerprint import group_id, normalize
 from .record import FailedJob, build_record, digest, error_message, format_backtrace
-from .store import ActionResult, FailureList
+from .store import ActionResult, Chunk, FailureList, Hold
 
 __all__ = [
     "BACKENDS",
     "ActionResult",
+    "Chunk",
     "FailedJob",
     "FailureList",
+    "Hold",
     "RedisBackend",
     "RedisMultiQueueBackend",
     "backend_for",
@@ -16,4 +19,6 @@ __all__ = [
     "digest",
     "error_message",
     "format_backtrace",
+    "group_id",
+    "normalize",
 ]

@@ -18,6 +18,7 @@ from .. import payload as jsonp
 from .. import times
 from ..errors import exception_name
 from ..job import Job
+from .fingerprint import group_id, normalize
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -125,6 +126,21 @@ class FailedJob:
     @property
     def error(self) -> str:
         return _text(self.data, "error")
+
+    @property
+    def fingerprint(self) -> str:
+        """The message with its variable parts masked (see :mod:`.fingerprint`)."""
+        return normalize(self.error)
+
+    @property
+    def group(self) -> str:
+        """The id of this failure's group: exception class and fingerprint."""
+        return group_id(self.exception, self.fingerprint)
+
+    @property
+    def failed_epoch(self) -> float | None:
+        value = self.failed_at
+        return value.timestamp() if value else None
 
     @property
     def backtrace(self) -> list[str]:

@@ -4,6 +4,7 @@ dashboard and scripts share.
 Reads are pipelined and proportional to the rows asked for. Writes go through the
 identity-checked Lua script in :mod:`.scripts`; bulk operations walk the list in chunks,
 each chunk atomic, so Redis is never blocked for long and workers keep appending meanwhile.
+A removal given a :class:`Hold` keeps what it removed in a holding list for an undo window.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ from dataclasses import dataclass
 
 import redis
 
+from .. import payload as jsonp
 from .. import times
 from ..keys import Keys
 from .record import FailedJob
-from .scripts import APPLY
+from .scripts import APPLY, CLEAR_HOLD, RESTORE
 
 CHUNK = 500
 # How far back a failure may have moved (others removed before it) and still be found.
 SEARCH_WINDOW = 1000
+# Digests a resumable bulk action keeps of the records just before its cursor.
+ANCHORS = 4
 _ATTEMPTS = 5
+# Positions rewritten in place that the rewrite log keeps for failure indexes to follow.
+REWRITE_LOG_CAP = 10_000
 
 Predicate = Callable[[FailedJob], bool]
 
@@ -34,6 +40,25 @@ class ActionResult:
     ok: bool
     message: str
     count: int = 0
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Where a removal keeps what it removed, and for how long (the undo window)."""
+
+    key: str
+    ttl: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One step of a resumable bulk action: what it did and where the next one starts."""
+
+    done: int  # failures acted on
+    scanned: int  # records read
+    next_start: int  # the cursor for the next chunk
+    anchors: list[str]  # digests of the last records before next_start, nearest last
+    finished: bool
 
 
 @dataclass(frozen=True)
@@ -60,6 +85,8 @@ class FailureList:
         self.queue = queue  # None for the single `failed` list
         self._retried_stamp = retried_stamp
         self._apply = client.register_script(APPLY)
+        self._clear_hold = client.register_script(CLEAR_HOLD)
+        self._restore = client.register_script(RESTORE)
 
     # Reading ----------------------------------------------------------------
     def count(self) -> int:
@@ -131,11 +158,21 @@ class FailureList:
         (or take it off the list when ``remove``), atomically."""
         return self._one(index, digest, lambda f: self._retry_op(f, remove), "retried")
 
-    def remove(self, index: int, digest: str) -> ActionResult:
-        return self._one(index, digest, lambda f: _Op(f, "", None), "removed")
+    def remove(self, index: int, digest: str, hold: Hold | None = None) -> ActionResult:
+        return self._one(index, digest, lambda f: _Op(f, "", None), "removed", hold)
+
+    def retry_edited(self, index: int, digest: str, args: list[object]) -> ActionResult:
+        """Push the job with new ``args`` and mark the failure retried (its payload now
+        carries those args), in one identity-checked step."""
+        return self._one(index, digest, lambda f: self._edited_op(f, args), "retried")
 
     def _one(
-        self, index: int, digest: str, make: Callable[[FailedJob], _Op | None], verb: str
+        self,
+        index: int,
+        digest: str,
+        make: Callable[[FailedJob], _Op | None],
+        verb: str,
+        hold: Hold | None = None,
     ) -> ActionResult:
         for _ in range(_ATTEMPTS):
             failure = self.locate(index, digest)
@@ -153,7 +190,7 @@ class FailureList:
                     f"Failure #{failure.index} has no job payload or queue to retry; left as is.",
                     0,
                 )
-            if self._run([op]) >= 0:
+            if self._run([op], hold) >= 0:
                 where = f" on queue {failure.queue!r}" if op.push is not None else ""
                 moved = "" if failure.index == index else f" (it had moved to #{failure.index})"
                 return ActionResult(
@@ -170,54 +207,177 @@ class FailureList:
         new_value = "" if remove else failure.with_retried_at(self._retried_stamp())
         return _Op(failure, new_value, item)
 
+    def _edited_op(self, failure: FailedJob, args: list[object]) -> _Op | None:
+        value = failure.payload
+        if not isinstance(value, dict) or not isinstance(value.get("class"), str):
+            return None
+        if not failure.queue:
+            return None
+        edited = FailedJob(failure.index, failure.raw, failure.list_queue)
+        edited.data = {**failure.data, "payload": {**value, "args": args}}
+        item = jsonp.encode_job(value["class"], args)
+        return _Op(failure, edited.with_retried_at(self._retried_stamp()), item)
+
+    # Acting on a selection ------------------------------------------------------
+    def act_on(
+        self,
+        rows: list[tuple[int, str]],
+        action: str,
+        remove: bool = False,
+        hold: Hold | None = None,
+    ) -> ActionResult:
+        """Retry or remove exactly the failures named by (index, digest), in one atomic
+        step: each is found where it is now (it may have moved up), or reported gone."""
+        make = self._remover() if action == "remove" else (lambda f: self._retry_op(f, remove))
+        for _ in range(_ATTEMPTS):
+            found = self._locate_many(rows)
+            ops = [op for f in found if (op := make(f))]
+            if not ops:
+                break
+            if self._run(ops, hold if action == "remove" else None) >= 0:
+                break
+        else:
+            return ActionResult(
+                False, "The failure list kept changing; nothing was changed. Try again."
+            )
+        done = len(ops) if found else 0
+        missing = len(rows) - len(found)
+        verb = "Removed" if action == "remove" else "Retried"
+        message = f"{verb} {done:,} selected failure{'s' if done != 1 else ''}."
+        if missing:
+            message += f" {missing:,} were no longer in the list and were left alone."
+        if len(found) > done:
+            message += f" {len(found) - done:,} had no job to retry."
+        return ActionResult(done > 0, message, done)
+
+    def _locate_many(self, rows: list[tuple[int, str]]) -> list[FailedJob]:
+        """The named failures where they are now: one round trip when none moved."""
+        wanted = list(dict.fromkeys(rows))
+        pipe = self.redis.pipeline(transaction=False)
+        for index, _ in wanted:
+            pipe.lindex(self.key, index)
+        raws = pipe.execute() if wanted else []
+        found: dict[int, FailedJob] = {}
+        for (index, digest), raw in zip(wanted, raws):
+            here = None if raw is None else FailedJob(index, raw, self.queue)
+            if here is None or here.digest != digest:
+                here = self.locate(index, digest)
+            if here is not None and here.index not in found:
+                found[here.index] = here
+        return list(found.values())
+
+    @staticmethod
+    def _remover() -> Callable[[FailedJob], _Op | None]:
+        return lambda f: _Op(f, "", None)
+
     # Acting on many -------------------------------------------------------------
     def retry_all(self, where: Predicate | None = None, remove: bool = False) -> ActionResult:
         done = self._bulk(lambda f: self._retry_op(f, remove), where)
         return ActionResult(True, f"Retried {done:,} failure{'s' if done != 1 else ''}.", done)
 
-    def remove_all(self, where: Predicate | None = None) -> ActionResult:
-        """Remove every failure matching ``where``; without a predicate, delete the list."""
-        if where is None:
+    def remove_all(self, where: Predicate | None = None, hold: Hold | None = None) -> ActionResult:
+        """Remove every failure matching ``where``; without a predicate, delete the list
+        (or, with ``hold``, make it the holding list)."""
+        if where is None and hold is not None:
+            count = int(self._clear_hold(keys=[self.key, hold.key], args=[hold.ttl]))
+        elif where is None:
             pipe = self.redis.pipeline(transaction=True)
             pipe.llen(self.key)
             pipe.delete(self.key)
             count = int(pipe.execute()[0])
         else:
-            count = self._bulk(lambda f: _Op(f, "", None), where)
+            count = self._bulk(lambda f: _Op(f, "", None), where, hold)
         return ActionResult(True, f"Cleared {count:,} failure{'s' if count != 1 else ''}.", count)
 
-    def clear_retried(self) -> ActionResult:
-        count = self._bulk(lambda f: _Op(f, "", None), lambda f: f.retried)
+    def clear_retried(self, hold: Hold | None = None) -> ActionResult:
+        count = self._bulk(lambda f: _Op(f, "", None), lambda f: f.retried, hold)
         return ActionResult(
             True, f"Cleared {count:,} retried failure{'s' if count != 1 else ''}.", count
         )
 
-    def _bulk(self, make: Callable[[FailedJob], _Op | None], where: Predicate | None) -> int:
-        """Walk the list from the head, one atomic chunk at a time. Workers only append at
-        the tail, so indices ahead of the cursor stay put; when someone else removes
-        failures meanwhile, the chunk's checks fail and it is read again."""
+    def _bulk(
+        self,
+        make: Callable[[FailedJob], _Op | None],
+        where: Predicate | None,
+        hold: Hold | None = None,
+    ) -> int:
+        """Walk the list from the head, one atomic chunk at a time."""
         done = 0
         start = 0
         while True:
-            for _attempt in range(_ATTEMPTS):
-                raws = self.redis.lrange(self.key, start, start + CHUNK - 1)
-                rows = [FailedJob(start + i, raw, self.queue) for i, raw in enumerate(raws)]
-                ops = [op for f in rows if (where is None or where(f)) and (op := make(f))]
-                removed = self._run(ops) if ops else 0
-                if removed >= 0:
-                    break
-            else:
-                raise RuntimeError(
-                    "the failure list kept changing under a bulk action; "
-                    f"{done} done so far. Try again."
-                )
-            done += len(ops)
-            if len(raws) < CHUNK:
+            chunk = self.chunk(start, make, where, hold)
+            done += chunk.done
+            if chunk.finished:
                 return done
-            start += len(raws) - removed
+            start = chunk.next_start
 
-    def _run(self, ops: list[_Op]) -> int:
-        args: list[str] = [f"__resque_web_delete__:{uuid.uuid4().hex}"]
+    def chunk(
+        self,
+        start: int,
+        make: Callable[[FailedJob], _Op | None],
+        where: Predicate | None,
+        hold: Hold | None = None,
+        size: int = CHUNK,
+    ) -> Chunk:
+        """Act on the matching failures among the ``size`` records from ``start``, atomically.
+
+        Workers only append at the tail, so positions ahead of the cursor stay put; when
+        someone else removes failures meanwhile, the chunk's checks fail and it is read
+        again. A caller that keeps the cursor between requests keeps ``anchors`` too, and
+        :meth:`resume_at` finds the cursor again if the list moved under it."""
+        for _attempt in range(_ATTEMPTS):
+            raws = self.redis.lrange(self.key, start, start + size - 1)
+            rows = [FailedJob(start + i, raw, self.queue) for i, raw in enumerate(raws)]
+            ops = [op for f in rows if (where is None or where(f)) and (op := make(f))]
+            removed = self._run(ops, hold) if ops else 0
+            if removed >= 0:
+                break
+        else:
+            raise RuntimeError("the failure list kept changing under a bulk action. Try again.")
+        gone = {op.failure.index for op in ops if op.new_value == ""}
+        kept = [f for f in rows if f.index not in gone]
+        # What now sits just before the cursor: kept records, rewritten ones as rewritten.
+        rewritten = {op.failure.index: op.new_value for op in ops if op.new_value}
+        anchors = [FailedJob(0, rewritten.get(f.index, f.raw)).digest for f in kept[-ANCHORS:]]
+        return Chunk(
+            done=len(ops),
+            scanned=len(raws),
+            next_start=start + len(kept),
+            anchors=anchors,
+            finished=len(raws) < size,
+        )
+
+    def resume_at(self, cursor: int, anchors: list[str]) -> int | None:
+        """Where a cursor saved with ``anchors`` is now: the same place when nothing before
+        it was removed, earlier when something was, None when none of them can be found."""
+        if cursor == 0 or not anchors:
+            return cursor
+        low = max(0, cursor - SEARCH_WINDOW - len(anchors))
+        raws = self.redis.lrange(self.key, low, cursor - 1)
+        digests = [FailedJob(0, raw).digest for raw in raws]
+        for back, anchor in enumerate(reversed(anchors)):
+            for offset in range(len(digests) - 1, -1, -1):
+                if digests[offset] == anchor:
+                    return low + offset + 1 + back
+        return None
+
+    # Undo ---------------------------------------------------------------------
+    def restore(self, hold_key: str, size: int = CHUNK) -> int:
+        """Move held failures back to the end of this list, ``size`` per atomic step;
+        returns how many came back."""
+        moved = 0
+        while True:
+            count = int(self._restore(keys=[hold_key, self.key], args=[size]))
+            moved += count
+            if count < size:
+                return moved
+
+    def _run(self, ops: list[_Op], hold: Hold | None = None) -> int:
+        args: list[str] = [
+            f"__resque_web_delete__:{uuid.uuid4().hex}",
+            str(hold.ttl if hold else 0),
+            str(REWRITE_LOG_CAP),
+        ]
         for op in ops:
             queue = op.failure.queue
             args += [
@@ -228,4 +388,11 @@ class FailureList:
                 self.keys.queue(queue),
                 op.push or "",
             ]
-        return int(self._apply(keys=[self.key, self.keys.queues], args=args))
+        keys = [
+            self.key,
+            self.keys.queues,
+            hold.key if hold else self.keys.holding("none"),
+            self.keys.rewrites(self.key),
+            self.keys.rewrite_count(self.key),
+        ]
+        return int(self._apply(keys=keys, args=args))
