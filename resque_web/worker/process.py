@@ -24,10 +24,11 @@ import redis
 from .. import times
 from ..errors import exception_name
 from ..failure import error_message
+from ..job import HOOK_PREFIXES, hooks
 from ..registry import JobRegistry
 from ..registry import registry as default_registry
 from .config import WorkerConfig
-from .exits import child_killed, process_status
+from .exits import TermException, child_killed, process_status
 from .failures import job_label
 from .heartbeat import Heartbeat
 from .links import Links
@@ -274,6 +275,9 @@ class Worker:
             self._report_failure(reserved, exc)
             return Outcome.FAILED
         if self.config.fork:
+            with contextlib.suppress(Exception):  # look hooks up once, for every child
+                for prefix in HOOK_PREFIXES:
+                    hooks(target, prefix)
             return self._perform_forked(reserved, target)
         return self._perform_here(reserved)
 
@@ -281,6 +285,8 @@ class Worker:
         """Run the job in this process; any exception (even SystemExit) is its failure."""
         try:
             self.signals.inline_job = True  # TERM/INT now raise TermException in the job
+            if self.signals.term_pending:
+                raise TermException("SIGTERM")
             performed = reserved.job.perform(self.registry)
             self.signals.inline_job = False
         except BaseException as exc:

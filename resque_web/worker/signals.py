@@ -50,6 +50,7 @@ class Signals:
         self.paused = False
         self.child: int | None = None
         self.inline_job = False
+        self.term_pending = False
         self._term_seen = False
         self._terminating: int | None = None
         self._pipe: tuple[int, int] | None = None
@@ -175,6 +176,7 @@ class Signals:
         if self.inline_job:
             self.inline_job = False
             raise TermException("SIGTERM")
+        self.term_pending = True  # before the job started: it will not start
 
 
 def _ignore(signum: int, frame: FrameType | None) -> None:
