@@ -5,6 +5,7 @@ or the ``resque-web worker`` console script) loading ``tests.jobs``."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import signal
 import sys
@@ -16,6 +17,8 @@ import redis
 
 from resque_web import Resque, times
 from resque_web.keys import Keys
+from resque_web.worker import FailureRecorder, Registration
+from resque_web.worker.unregister import unregister_worker
 from tests.support.dump import dump_keys
 from tests.support.worker import HOST, RunningWorker, run_burst, wait_until
 
@@ -56,7 +59,10 @@ def worker_keys_left(r: redis.Redis, wid: str) -> list[str]:
 def test_registers_beats_counts_and_unregisters_as_resque(
     redis_url: str, r: redis.Redis, resque: Resque, tmp_path: Path
 ) -> None:
-    with RunningWorker(redis_url, "critical,default", record=tmp_path / "rec") as worker:
+    beat_every = ("--heartbeat-interval", "0.2")
+    with RunningWorker(
+        redis_url, "critical,default", *beat_every, record=tmp_path / "rec"
+    ) as worker:
         wid = worker.id
         wait_until(lambda: r.sismember(K.workers, wid), what="registration")
         assert r.smembers(K.workers) == {wid}
@@ -70,6 +76,8 @@ def test_registers_beats_counts_and_unregisters_as_resque(
         assert r.get(K.prune_lock) == wid
         assert 0 < r.ttl(K.prune_lock) <= 60
         assert r.get(K.worker(wid)) is None  # idle
+        r.hdel(K.heartbeats, wid)  # the thread beats again, every interval
+        wait_until(lambda: r.hexists(K.heartbeats, wid), timeout=3, what="the next beat")
 
         resque.enqueue_to("default", "Record", "one")
         resque.enqueue_to("default", "Boom")
@@ -278,3 +286,25 @@ def test_missing_queues_and_bad_require_are_usage_errors(redis_url: str) -> None
     assert done.returncode == 2 and "--queues" in done.stderr
     done = run_burst(redis_url, "-q", "x", "-r", "tests.no_such_module")
     assert done.returncode == 2 and "cannot import tests.no_such_module" in done.stderr
+
+
+def test_unregistering_records_the_job_still_held(r: redis.Redis, resque: Resque) -> None:
+    """Ruby's unregister_worker: the job in worker:<id> fails with the exception that ended the
+    worker (else DirtyExit "Job still being processed"); then every key of the worker goes."""
+    wid = f"{HOST}:1:default"
+    registration = Registration(r, K, wid)
+    registration.register()
+    registration.heartbeat()
+    registration.set_busy('{"queue":"default","run_at":"x","payload":{"class":"A","args":[]}}')
+    r.set(K.worker_stat("processed", wid), 3)
+    recorder = FailureRecorder(resque, "redis", logging.getLogger("tests"))
+    try:
+        raise OSError("disk full")
+    except OSError as exc:
+        crash = exc
+    unregister_worker(registration, recorder, logging.getLogger("tests"), crash)
+    assert worker_keys_left(r, wid) == []
+    (record,) = failures(r)
+    assert (record["exception"], record["error"], record["worker"]) == ("OSError", "disk full", wid)
+    assert record["payload"] == {"class": "A", "args": []} and record["backtrace"]
+    assert r.get(K.failed_count) is None

@@ -112,7 +112,7 @@ def test_usr2_pauses_cont_resumes_and_so_does_the_pause_key(
     with RunningWorker(redis_url, "default", "--no-fork", record=record) as worker:
         wait_until(lambda: r.sismember(K.workers, worker.id), what="registration")
         worker.signal(signal.SIGUSR2)
-        time.sleep(0.3)
+        wait_until(lambda: "USR2 received" in worker.log(), what="the pause")
         resque.enqueue_to("default", "Record", "during-signal-pause")
         time.sleep(0.4)
         assert resque.size("default") == 1 and lines(record) == []

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -56,7 +57,7 @@ def run_burst(
 
 
 class RunningWorker:
-    """A worker process in the background; ``id`` is its Resque id."""
+    """A worker process in the background; ``id`` is its Resque id, ``log()`` its stderr so far."""
 
     def __init__(
         self,
@@ -68,28 +69,34 @@ class RunningWorker:
         **env: str,
     ) -> None:
         cmd = argv or command(url, "--queues", queues, "--interval", "0.05", *args)
+        self._stderr = tempfile.TemporaryFile(mode="w+t")
         self.process = subprocess.Popen(
             cmd,
             cwd=ROOT,
             env=environment(record, **env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
             text=True,
         )
         self.id = f"{HOST}:{self.process.pid}:{queues}"
+
+    def log(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read()
 
     def signal(self, number: int) -> None:
         self.process.send_signal(number)
 
     def wait(self, timeout: float = 15) -> tuple[int, str]:
         """Exit status and stderr."""
-        _, err = self.process.communicate(timeout=timeout)
-        return self.process.returncode, err
+        self.process.wait(timeout=timeout)
+        return self.process.returncode, self.log()
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
-            self.process.communicate(timeout=10)
+            self.process.wait(timeout=10)
+        self._stderr.close()
 
     def __enter__(self) -> RunningWorker:
         return self
