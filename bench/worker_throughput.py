@@ -5,7 +5,8 @@
 On a private redis-server: enqueue ``--jobs`` trivial jobs with ``enqueue_many``, run the
 worker as a subprocess in burst mode, without and with a fork per job, and print jobs/s
 (wall time of the whole process, and with the start-up/shut-down cost of an empty run taken
-off); then time ``enqueue_many`` of ``--bulk`` jobs.
+off); then how fast this machine can fork at all, and time ``enqueue_many`` of ``--bulk``
+jobs.
 """
 
 from __future__ import annotations
@@ -76,6 +77,20 @@ def worker_rate(client: redis.Redis, resque: Resque, url: str, jobs: int, fork: 
     )
 
 
+def fork_ceiling(count: int = 300) -> None:
+    """Bare fork + _exit + waitpid in a process with the same libraries loaded: no worker can
+    fork per job faster than this on this machine."""
+    import resque_web.worker  # noqa: F401 - the worker's imports, for a like-sized process
+
+    began = time.perf_counter()
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+    print(f"bare fork+exit+wait:   {count / (time.perf_counter() - began):8.0f} /s (the ceiling)")
+
+
 def enqueue_rate(client: redis.Redis, resque: Resque, count: int) -> None:
     client.flushall()
     began = time.perf_counter()
@@ -96,6 +111,7 @@ def main() -> None:
         resque = Resque(client)
         worker_rate(client, resque, server.url, options.jobs, fork=False)
         worker_rate(client, resque, server.url, options.jobs, fork=True)
+        fork_ceiling()
         enqueue_rate(client, resque, options.bulk)
 
 
