@@ -69,7 +69,7 @@ class RunningWorker:
         **env: str,
     ) -> None:
         cmd = argv or command(url, "--queues", queues, "--interval", "0.05", *args)
-        self._stderr = tempfile.TemporaryFile(mode="w+t")
+        self._stderr = tempfile.TemporaryFile(mode="w+t")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             cmd,
             cwd=ROOT,
