@@ -129,3 +129,4 @@ def test_usr2_pauses_cont_resumes_and_so_does_the_pause_key(
         status, err = worker.wait()
     assert status == 0, err
     assert "USR2 received" in err and "CONT received" in err
+    assert "pause-all-workers set" in err and "pause-all-workers gone" in err

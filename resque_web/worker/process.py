@@ -35,7 +35,7 @@ from .links import Links
 from .prune import prune_dead_workers
 from .queues import QueueSpec
 from .registration import worker_id
-from .reserve import Reserved, Reserver, from_busy
+from .reserve import PAUSED, Reserved, Reserver, from_busy
 from .retry import REDIS_DOWN, GaveUp, until_redis
 from .signals import HANDLED, Signals
 from .unregister import unregister_worker
@@ -97,6 +97,7 @@ class Worker:
         )
         self._registered = False
         self._redis_was_down = False
+        self._paused_by_key = False
         self._pending_done = False
         self._last_busy: str | None = None
         self.processed = 0
@@ -153,12 +154,19 @@ class Worker:
                 self.signals.sleep(self.config.interval)
                 continue
             got = self._reserve()
+            self._note_pause_key(got == PAUSED)
             if isinstance(got, Reserved):
                 self._work(got)
                 continue
             if self.config.burst:
                 return
             self.signals.sleep(self.config.interval)
+
+    def _note_pause_key(self, paused: bool) -> None:
+        if paused != self._paused_by_key:
+            self._paused_by_key = paused
+            state = "set: taking no jobs" if paused else "gone: taking jobs again"
+            self.log.info("pause-all-workers %s", state)
 
     def _teardown(self, crash: BaseException | None) -> None:
         deadline = time.monotonic() + UNREGISTER_PATIENCE
