@@ -55,12 +55,12 @@ def _perform_is_method(cls: type) -> bool:
 class Job:
     """One queue item. ``payload`` is the decoded JSON; ``raw`` the exact stored string."""
 
-    __slots__ = ("_args", "_class_name", "error", "payload", "queue", "raw")
+    __slots__ = ("_args", "_class_name", "_raw", "error", "payload", "queue")
 
     def __init__(self, queue: str, payload: Any, raw: str | None = None) -> None:
         self.queue = queue
         self.payload = payload
-        self.raw = raw if raw is not None else jsonp.encode(payload, "payload")
+        self._raw = raw  # encoded on first use: most readers only want class and args
         self.error: str | None = None
         self._class_name: str | None = None
         self._args: list[Any] = []
@@ -88,6 +88,13 @@ class Job:
         return cls(queue, decoded, text)
 
     # What it is -------------------------------------------------------------
+    @property
+    def raw(self) -> str:
+        """The exact stored string (for a payload built in Python, Ruby's encoding of it)."""
+        if self._raw is None:
+            self._raw = jsonp.encode(self.payload, "payload")
+        return self._raw
+
     @property
     def class_name(self) -> str | None:
         return self._class_name

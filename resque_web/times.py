@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 
 
 def _local(now: float | None) -> datetime:
@@ -57,9 +58,23 @@ def parse(text: object) -> datetime | None:
     A zone abbreviation other than UTC/GMT is ambiguous (``CST``), so such times and times
     without a zone are read as this machine's local time.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
         return None
+    return _parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> datetime | None:
+    """Cached: a page of 1,000 workers repeats the same few seconds over and over."""
     value = text.strip()
+    if not value:
+        return None
+    if "T" in value and value[-6:-5] in "+-":
+        # Heartbeats (2026-11-27T17:05:08+00:00): the common case, without strptime.
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
     zone = None
     head, _, tail = value.rpartition(" ")
     if head and tail.isalpha():

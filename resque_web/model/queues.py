@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from ..client import Resque
 from ..job import Job
+from ..keys import FAILED_QUEUE_SUFFIX
+from .convert import as_int
 from .page import Page, clamp_page, clamp_per_page, list_indexes, list_window
+from .scripts import QUEUE_SIZES
 
 
 class QueueNotFound(LookupError):
@@ -25,33 +28,46 @@ class Queues:
         self.resque = resque
         self.redis = resque.redis
         self.keys = resque.keys
+        self._sizes = self.redis.register_script(QUEUE_SIZES)
 
     def names(self) -> list[str]:
         return sorted(self.redis.smembers(self.keys.queues))
 
     def all(self) -> list[QueueSummary]:
-        """Every registered queue with its size (and failure count with the multi-queue
-        backend): two round trips however many queues there are."""
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.smembers(self.keys.queues)
-        pipe.smembers(self.keys.failed_queues)
-        names, failed_lists = pipe.execute()
-        names = sorted(names)
-        if not names:
-            return []
-        pipe = self.redis.pipeline(transaction=False)
-        for name in names:
-            pipe.llen(self.keys.queue(name))
-        multi = bool(failed_lists)
-        if multi:
-            for name in names:
-                pipe.llen(self.keys.failed_queue(name))
-        sizes = pipe.execute()
-        failed = sizes[len(names) :] if multi else [None] * len(names)
-        return [
-            QueueSummary(name, int(size), None if f is None else int(f))
-            for name, size, f in zip(names, sizes[: len(names)], failed)
+        """Every registered queue, sorted, with its size (and failure count with the
+        multi-queue backend): one round trip however many queues there are."""
+        keys = self.keys
+        flat = self._sizes(
+            keys=[keys.queues, keys.failed_queues],
+            args=[keys.queue(""), keys.prefix, FAILED_QUEUE_SUFFIX],
+        )
+        rows = [
+            QueueSummary(flat[i], as_int(flat[i + 1]), None if flat[i + 2] == -1 else flat[i + 2])
+            for i in range(0, len(flat), 3)
         ]
+        return sorted(rows, key=lambda q: q.name)
+
+    def page_of_names(self, page: int = 1, per_page: int = 50) -> Page[QueueSummary]:
+        """A page of the sorted queue list, sizes read for that page only (two round trips):
+        a thousand queues list as fast as ten."""
+        per_page = clamp_per_page(per_page)
+        names = self.names()
+        number = clamp_page(page, per_page, len(names))
+        shown = names[(number - 1) * per_page : number * per_page]
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.scard(self.keys.failed_queues)
+        for name in shown:
+            pipe.llen(self.keys.queue(name))
+            pipe.llen(self.keys.failed_queue(name))
+        multi, *sizes = pipe.execute()
+        rows = [
+            QueueSummary(name, int(sizes[2 * i]), int(sizes[2 * i + 1]) if multi else None)
+            for i, name in enumerate(shown)
+        ]
+        offset = (number - 1) * per_page
+        return Page(
+            rows, number, per_page, len(names), False, [offset + i for i in range(len(rows))]
+        )
 
     def exists(self, name: str) -> bool:
         pipe = self.redis.pipeline(transaction=False)

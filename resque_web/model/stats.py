@@ -8,6 +8,7 @@ from typing import Any
 from ..client import Resque
 from ..connection import mask_url
 from .convert import as_int
+from .scripts import SUMMARY
 
 
 @dataclass(frozen=True)
@@ -25,38 +26,25 @@ class Stats:
     def __init__(self, resque: Resque) -> None:
         self.redis = resque.redis
         self.keys = resque.keys
+        self._summary = self.redis.register_script(SUMMARY)
 
     def resque(self) -> ResqueStats:
-        """Two round trips: names first, then every size and counter in one pipeline."""
+        """One round trip however many queues and workers: a Lua script counts them."""
         keys = self.keys
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.smembers(keys.queues)
-        pipe.smembers(keys.workers)
-        pipe.smembers(keys.failed_queues)
-        queues, workers, failed_lists = pipe.execute()
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.get(keys.processed)
-        pipe.get(keys.failed_count)
-        pipe.llen(keys.failed)
-        for name in failed_lists:
-            pipe.llen(keys.failed_list(name))
-        for name in queues:
-            pipe.llen(keys.queue(name))
-        if workers:
-            pipe.mget([keys.worker(w) for w in workers])
-        replies = pipe.execute()
-        processed, failed, *rest = replies
-        listed = sum(int(n) for n in rest[: 1 + len(failed_lists)])
-        sizes = rest[1 + len(failed_lists) : 1 + len(failed_lists) + len(queues)]
-        busy = rest[-1] if workers else []
+        replies = self._summary(
+            keys=[keys.queues, keys.workers, keys.failed_queues, keys.failed, keys.processed,
+                  keys.failed_count],
+            args=[keys.queue(""), keys.worker(""), keys.prefix],
+        )  # fmt: skip
+        queues, pending, workers, working, listed, processed, failed = replies
         return ResqueStats(
-            pending=sum(int(n) for n in sizes),
+            pending=as_int(pending),
             processed=as_int(processed),
             failed=as_int(failed),
-            queues=len(queues),
-            workers=len(workers),
-            working=sum(1 for job in busy if job),
-            failed_listed=listed,
+            queues=as_int(queues),
+            workers=as_int(workers),
+            working=as_int(working),
+            failed_listed=as_int(listed),
         )
 
     def redis_info(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from .. import times
 from ..client import Resque
 from ..job import Job
 from .convert import as_int
+from .page import Page, clamp_page, clamp_per_page
 
 # Resque 3.0 prunes a worker whose heartbeat is older than prune_interval, which defaults to
 # five heartbeat intervals of 60 s.
@@ -98,15 +100,42 @@ class Workers:
         self.prune_interval = prune_interval
         # Staleness is judged by Redis' clock (as Resque does) unless a clock is given.
         self.clock = clock
+        self._ids: list[str] | None = None
 
     def ids(self) -> list[str]:
-        return sorted(self.redis.smembers(self.keys.workers))
+        """Every registered worker id, sorted; read once per request (a Workers object
+        lives for one request), however many of the methods below a page calls."""
+        if self._ids is None:
+            self._ids = sorted(self.redis.smembers(self.keys.workers))
+        return self._ids
 
     def count(self) -> int:
-        return int(self.redis.scard(self.keys.workers))
+        return len(self.ids())
 
     def all(self) -> list[WorkerInfo]:
         return self._load(self.ids())
+
+    def page(self, page: int = 1, per_page: int = 50, host: str | None = None) -> Page[WorkerInfo]:
+        """A page of workers (of one host when given): only that page's workers are read."""
+        ids = self.ids() if host is None else [i for i in self.ids() if _host(i) == host]
+        return self._page(ids, page, per_page)
+
+    def working_page(self, page: int = 1, per_page: int = 50) -> Page[WorkerInfo]:
+        """A page of the busy workers, longest-running first (as resque-web sorts them).
+        One MGET finds who is busy; only the page's workers are read in full."""
+        ids = self.ids()
+        jobs = self.redis.mget([self.keys.worker(i) for i in ids]) if ids else []
+        busy = [(times.epoch(_run_at(raw)) or 0.0, i) for i, raw in zip(ids, jobs) if raw]
+        return self._page([i for _, i in sorted(busy)], page, per_page)
+
+    def _page(self, ids: list[str], page: int, per_page: int) -> Page[WorkerInfo]:
+        per_page = clamp_per_page(per_page, 50)
+        number = clamp_page(page, per_page, len(ids))
+        offset = (number - 1) * per_page
+        rows = self._load(ids[offset : offset + per_page])
+        return Page(
+            rows, number, per_page, len(ids), False, list(range(offset, offset + len(rows)))
+        )
 
     def get(self, worker_id: str) -> WorkerInfo | None:
         if not self.redis.sismember(self.keys.workers, worker_id):
@@ -118,14 +147,10 @@ class Workers:
         return [w for w in self.all() if w.working]
 
     def hosts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for worker_id in self.ids():
-            host = WorkerInfo.split_id(worker_id)[0]
-            counts[host] = counts.get(host, 0) + 1
-        return dict(sorted(counts.items()))
+        return dict(sorted(Counter(_host(i) for i in self.ids()).items()))
 
     def on_host(self, host: str) -> list[WorkerInfo]:
-        return self._load([i for i in self.ids() if WorkerInfo.split_id(i)[0] == host])
+        return self._load([i for i in self.ids() if _host(i) == host])
 
     def _load(self, ids: list[str]) -> list[WorkerInfo]:
         if not ids:
@@ -184,3 +209,20 @@ def _duration(seconds: float) -> str:
     if hours < 48:
         return f"{hours} h {minutes} min"
     return f"{hours // 24} days"
+
+
+def _host(worker_id: str) -> str:
+    return worker_id.partition(":")[0]
+
+
+def _run_at(raw: str) -> str | None:
+    """A busy worker's ``run_at``, read without decoding the whole payload when possible."""
+    marker = raw.find('"run_at":"')
+    if marker >= 0:
+        start = marker + len('"run_at":"')
+        return raw[start : raw.find('"', start)]
+    try:
+        data = jsonp.decode(raw)
+    except jsonp.PayloadError:
+        return None
+    return data.get("run_at") if isinstance(data, dict) else None
