@@ -24,11 +24,13 @@ class Heartbeat:
         self.log = log
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.started = False  # a first beat reached Redis
 
     def start(self) -> None:
         """Beat once now (so we are never registered without a beat), then every interval."""
         self.registration.remove_heartbeat()
         self.registration.heartbeat()
+        self.started = True
         self._thread = threading.Thread(target=self._run, name="resque-heartbeat", daemon=True)
         self._thread.start()
 

@@ -42,8 +42,9 @@ from .unregister import unregister_worker
 
 T = TypeVar("T")
 
-# Give up unregistering after this long when Redis stays away at shutdown.
-UNREGISTER_PATIENCE = 30.0
+# Give up unregistering after this long when Redis stays away at shutdown (a supervisor
+# waits about this long before it KILLs).
+UNREGISTER_PATIENCE = 10.0
 
 
 class Outcome(enum.Enum):
@@ -169,6 +170,9 @@ class Worker:
             self.log.info("pause-all-workers %s", state)
 
     def _teardown(self, crash: BaseException | None) -> None:
+        if not self.heartbeat.started:  # Redis never answered: nothing of ours is there
+            self.reserver.close()
+            return
         deadline = time.monotonic() + UNREGISTER_PATIENCE
 
         def finish() -> None:

@@ -259,7 +259,7 @@ class Reserver:
             keys.queues,
         ]
         self.every_prefix = keys.queue("") if spec.every_queue else ""
-        self.static = None
+        self.static: tuple[list[str], bytes] | None = None
         if not spec.dynamic or spec.every_queue:
             self.static = self._command(list(spec.names) if not spec.every_queue else [])
         self.warned: set[str] = set()
