@@ -6,7 +6,9 @@ from __future__ import annotations
 from ..client import Resque
 from ..failure import ActionResult, FailedJob
 from ..job import Job
-from .failures import FailureFilter, FailureListInfo, Failures
+from .failure_filter import FailureFilter, FilterError
+from .failure_index import GroupSummary
+from .failures import FailureListInfo, Failures, Selection
 from .keyspace import KeyContent, Keyspace, KeySummary
 from .page import Page
 from .queues import QueueNotFound, Queues, QueueSummary
@@ -20,6 +22,8 @@ __all__ = [
     "FailureFilter",
     "FailureListInfo",
     "Failures",
+    "FilterError",
+    "GroupSummary",
     "Job",
     "KeyContent",
     "KeySummary",
@@ -29,6 +33,7 @@ __all__ = [
     "QueueSummary",
     "Queues",
     "ResqueStats",
+    "Selection",
     "Stats",
     "WorkerInfo",
     "Workers",

@@ -1,48 +1,45 @@
 """Failures across the backend's lists: the single ``failed`` list and, with the multi-queue
 backend, one ``<queue>_failed`` list per queue. Paging, filtering and every action go
-through :class:`resque_web.failure.FailureList`, the one implementation."""
+through :class:`resque_web.failure.FailureList`, the one implementation; which failures a
+view covers is one :class:`FailureFilter`, answered by the failure index."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .. import payload as jsonp
 from .. import times
 from ..client import Resque
-from ..failure import ActionResult, FailedJob, FailureList
-from .failure_index import NONE, FailureIndex, indexes
+from ..failure import ActionResult, FailedJob, FailureList, Hold
+from .failure_filter import FailureFilter
+from .failure_index import FailureIndex, GroupSummary, indexes
 from .page import Page, clamp_page, clamp_per_page
+
+# Text search reads records; it stops after this long and says the result is partial.
+TEXT_BUDGET = 2.0
+TEXT_CHUNK = 1000
+_SEARCHES: OrderedDict[tuple[object, ...], Selection] = OrderedDict()
+_SEARCHES_LOCK = threading.Lock()
+_SEARCHES_KEPT = 32
 
 
 @dataclass(frozen=True)
-class FailureFilter:
-    """Which failures a view (and its bulk actions) covers; empty fields match everything."""
+class Selection:
+    """The positions (ascending) of the failures a filter covers in one list. With text in
+    the filter, ``complete`` is False when the search ran out of time after ``scanned`` of
+    ``candidates`` records (newest first): ``positions`` are then the matches found."""
 
-    job_class: str | None = None
-    exception: str | None = None
+    positions: Sequence[int]
+    complete: bool = True
+    scanned: int = 0
+    candidates: int = 0
 
     @property
-    def active(self) -> bool:
-        return bool(self.job_class or self.exception)
-
-    def needles(self) -> list[str]:
-        """Substrings every matching raw record must contain: a cheap test before decoding."""
-        return [jsonp.encode(v) for v in (self.job_class, self.exception) if v and v != NONE]
-
-    def matches(self, failure: FailedJob) -> bool:
-        if self.exception and (failure.exception or NONE) != self.exception:
-            return False
-        if self.job_class and self.job_class not in (
-            failure.display_class,
-            failure.job.class_name,
-        ):
-            return False
-        return True
-
-    def __call__(self, failure: FailedJob) -> bool:
-        if not all(n in failure.raw for n in self.needles()):
-            return False
-        return self.matches(failure)
+    def total(self) -> int:
+        return len(self.positions)
 
 
 @dataclass(frozen=True)
@@ -110,11 +107,13 @@ class Failures:
         per_page: int = 20,
         newest_first: bool = True,
         filter: FailureFilter | None = None,
+        selection: Selection | None = None,
     ) -> Page[FailedJob]:
         per_page = clamp_per_page(per_page)
         failures = self.list(queue)
         if filter is not None and filter.active:
-            return self._filtered_page(failures, page, per_page, newest_first, filter)
+            selection = selection or self.select(queue, filter)
+            return self._filtered_page(failures, page, per_page, newest_first, filter, selection)
         number = max(1, page)
         total, rows = failures.slice((number - 1) * per_page, per_page, newest_first)
         clamped = clamp_page(number, per_page, total)
@@ -130,10 +129,11 @@ class Failures:
         per_page: int,
         newest_first: bool,
         where: FailureFilter,
+        selection: Selection,
     ) -> Page[FailedJob]:
         """Positions come from the list's index; only the page's rows are read, in one
         round trip, and each is checked again in case the list moved since."""
-        positions = self.index(failures).positions(where.job_class, where.exception)
+        positions = selection.positions
         total = len(positions)
         number = clamp_page(page, per_page, total)
         ordered = positions[::-1] if newest_first else positions
@@ -150,7 +150,88 @@ class Failures:
         return Page(rows, number, per_page, total, newest_first, [f.index for f in rows])
 
     def index(self, failures: FailureList) -> FailureIndex:
-        return indexes.get(self.redis, failures.key, failures.queue)
+        return indexes.get(self.redis, failures.key, failures.queue, self.keys)
+
+    def select(
+        self, queue: str | None, where: FailureFilter, budget: float = TEXT_BUDGET
+    ) -> Selection:
+        """The failures ``where`` covers: from the index, then (text) a bounded search."""
+        failures = self.list(queue)
+        index = self.index(failures)
+        positions = index.select(where.indexed)
+        if not where.text:
+            return Selection(positions, True, 0, len(positions))
+        key = (failures.key, where, index.version, id(self.redis.connection_pool))
+        with _SEARCHES_LOCK:
+            found = _SEARCHES.get(key)
+        if found is not None:
+            return found
+        found = self._search(failures, positions, where, budget)
+        with _SEARCHES_LOCK:
+            _SEARCHES[key] = found
+            while len(_SEARCHES) > _SEARCHES_KEPT:
+                _SEARCHES.popitem(last=False)
+        return found
+
+    def _search(
+        self, failures: FailureList, candidates: list[int], where: FailureFilter, budget: float
+    ) -> Selection:
+        """Read the candidates newest first, a chunk per round trip, until done or out of
+        time; every field of the filter is checked on the record read."""
+        deadline = time.monotonic() + budget
+        matched: list[int] = []
+        scanned = 0
+        for end in range(len(candidates), 0, -TEXT_CHUNK):
+            chunk = candidates[max(0, end - TEXT_CHUNK) : end]
+            pipe = self.redis.pipeline(transaction=False)
+            for position in chunk:
+                pipe.lindex(failures.key, position)
+            for position, raw in zip(reversed(chunk), reversed(pipe.execute())):
+                if raw is not None and where(FailedJob(position, raw, failures.queue)):
+                    matched.append(position)
+            scanned += len(chunk)
+            if time.monotonic() > deadline and scanned < len(candidates):
+                break
+        matched.reverse()
+        return Selection(matched, scanned >= len(candidates), scanned, len(candidates))
+
+    def groups(
+        self, queue: str | None = None, where: FailureFilter | None = None
+    ) -> list[GroupSummary]:
+        """Failures grouped by exception and message fingerprint, from the index (the
+        filter's text aside: groups are counted over the indexed dimensions)."""
+        index = self.index(self.list(queue))
+        return index.groups(where.indexed if where and where.active else None)
+
+    def samples(self, queue: str | None, groups: Sequence[GroupSummary]) -> dict[str, FailedJob]:
+        """An example failure of each group (its newest), read in one round trip."""
+        failures = self.list(queue)
+        pipe = self.redis.pipeline(transaction=False)
+        for group in groups:
+            pipe.lindex(failures.key, group.sample)
+        out = {}
+        for group, raw in zip(groups, pipe.execute() if groups else []):
+            failure = None if raw is None else FailedJob(group.sample, raw, failures.queue)
+            if failure is not None and failure.group == group.id:
+                out[group.id] = failure
+        return out
+
+    def all_facets(self, queue: str | None = None) -> dict[str, list[tuple[str, int]]]:
+        """(value, count) for class, exception, queue and group, commonest first."""
+        return self.index(self.list(queue)).facets()
+
+    def group_label(self, queue: str | None, group: str) -> tuple[str, str] | None:
+        """(exception, fingerprint) of a group id in this list, if known."""
+        return self.index(self.list(queue)).group(group)
+
+    def matching(
+        self, queue: str | None = None, where: FailureFilter | None = None, chunk: int = 1000
+    ) -> Iterator[FailedJob]:
+        """Every failure ``where`` covers, oldest first, read ``chunk`` records at a time
+        (for exports: memory stays flat however long the list)."""
+        for failure in self.list(queue).scan(chunk=chunk):
+            if where is None or where(failure):
+                yield failure
 
     def facets(
         self, queue: str | None = None
@@ -168,8 +249,29 @@ class Failures:
     def retry(self, queue: str | None, index: int, digest: str) -> ActionResult:
         return self.list(queue).retry(index, digest, remove=self.retry_removes)
 
-    def remove(self, queue: str | None, index: int, digest: str) -> ActionResult:
-        return self.list(queue).remove(index, digest)
+    def remove(
+        self, queue: str | None, index: int, digest: str, hold: Hold | None = None
+    ) -> ActionResult:
+        return self.list(queue).remove(index, digest, hold)
+
+    def act_on(
+        self,
+        queue: str | None,
+        rows: list[tuple[int, str]],
+        action: str,
+        hold: Hold | None = None,
+    ) -> ActionResult:
+        """Retry or remove exactly the selected failures, named by (index, digest)."""
+        return self.list(queue).act_on(rows, action, self.retry_removes, hold)
+
+    def retry_edited(
+        self, queue: str | None, index: int, digest: str, args: list[object]
+    ) -> ActionResult:
+        return self.list(queue).retry_edited(index, digest, args)
+
+    def get(self, queue: str | None, index: int, digest: str) -> FailedJob | None:
+        """The failure the user saw (found again if it moved), or None when it is gone."""
+        return self.list(queue).locate(index, digest)
 
     def retry_all(
         self,
@@ -183,9 +285,14 @@ class Failures:
         self,
         queue: str | None = None,
         filter: FailureFilter | None = None,
+        hold: Hold | None = None,
     ) -> ActionResult:
         where = filter if filter is not None and filter.active else None
-        return self.list(queue).remove_all(where)
+        return self.list(queue).remove_all(where, hold)
 
-    def clear_retried(self, queue: str | None = None) -> ActionResult:
-        return self.list(queue).clear_retried()
+    def clear_retried(self, queue: str | None = None, hold: Hold | None = None) -> ActionResult:
+        return self.list(queue).clear_retried(hold)
+
+    def restore(self, queue: str | None, hold_key: str) -> int:
+        """Put held failures back at the end of their list; how many came back."""
+        return self.list(queue).restore(hold_key)

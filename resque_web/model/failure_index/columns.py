@@ -1,0 +1,97 @@
+"""What the failure index keeps per record: one small integer per dimension (class,
+exception, queue, group), the failed-at epoch and the retried flag, plus the positions of
+each value, so a filter starts from its rarest value and checks the rest column by column."""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable
+
+from ... import times
+from ...failure import FailedJob, group_id, normalize
+from ..failure_filter import NONE
+
+DIMENSIONS = ("class", "exception", "queue", "group")
+# Memos of the costly parts of reading a record, cleared when they grow past this.
+MEMO_LIMIT = 50_000
+
+
+class Dimension:
+    """Interned values of one dimension, a column of value ids and each value's positions."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.ids: dict[str, int] = {}
+        self.postings: list[array] = []
+        self.column = array("i")
+
+    def add(self, value: str, position: int) -> None:
+        ident = self.ids.get(value)
+        if ident is None:
+            ident = self.ids[value] = len(self.names)
+            self.names.append(value)
+            self.postings.append(array("q"))
+        self.column.append(ident)
+        self.postings[ident].append(position)
+
+    def counts(self) -> list[tuple[str, int]]:
+        """(value, count) commonest first (ties by value, for a stable order)."""
+        pairs = [(name, len(p)) for name, p in zip(self.names, self.postings) if p]
+        return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+
+
+class Columns:
+    """The records ``[0, n)`` of one list, column by column."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.dims = {name: Dimension() for name in DIMENSIONS}
+        self.failed_at = array("d")  # epoch seconds; NaN when missing or unreadable
+        self.retried = bytearray()
+        self.fingerprints: dict[str, tuple[str, str]] = {}  # group -> (exception, text)
+
+    def add(self, failure: FailedJob, memo: Memo) -> None:
+        position = self.n
+        exception = failure.exception
+        group, text = memo.group(exception, failure.error)
+        self.fingerprints.setdefault(group, (exception or NONE, text))
+        self.dims["class"].add(failure.display_class, position)
+        self.dims["exception"].add(exception or NONE, position)
+        self.dims["queue"].add(failure.queue, position)
+        self.dims["group"].add(group, position)
+        self.failed_at.append(memo.epoch(failure.failed_at_text))
+        self.retried.append(1 if failure.retried else 0)
+        self.n += 1
+
+    def mark_retried(self, positions: Iterable[int]) -> None:
+        for position in positions:
+            if 0 <= position < self.n:
+                self.retried[position] = 1
+
+
+class Memo:
+    """Failed-at texts repeat every second and messages repeat per group: parse each once."""
+
+    def __init__(self) -> None:
+        self._epochs: dict[str, float] = {}
+        self._groups: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def epoch(self, text: str) -> float:
+        found = self._epochs.get(text)
+        if found is None:
+            if len(self._epochs) > MEMO_LIMIT:
+                self._epochs.clear()
+            value = times.parse(text)
+            found = self._epochs[text] = math.nan if value is None else value.timestamp()
+        return found
+
+    def group(self, exception: str, error: str) -> tuple[str, str]:
+        key = (exception, error)
+        found = self._groups.get(key)
+        if found is None:
+            if len(self._groups) > MEMO_LIMIT:
+                self._groups.clear()
+            text = normalize(error)
+            found = self._groups[key] = (group_id(exception, text), text)
+        return found
