@@ -128,12 +128,19 @@ def api_queue(name: str) -> Response:
 
 
 def api_workers() -> Response:
-    workers = dashboard().workers.all()
+    """A page of workers (``?page=&per_page=``, 100 a page by default)."""
+    d = dashboard()
+    args = page_args(newest_first_default=False, per_page_default=100)
+    page = d.workers.page(args.page, args.per_page)
+    stats = d.stats.resque()
     return jsonify(
         {
-            "total": len(workers),
-            "working": sum(1 for w in workers if w.working),
-            "workers": [worker_json(w) for w in workers],
+            "total": page.total,
+            "working": stats.working,
+            "page": page.number,
+            "per_page": page.per_page,
+            "pages": page.pages,
+            "workers": [worker_json(w) for w in page.items],
         }
     )
 

@@ -84,6 +84,7 @@ def test_an_unexpected_error_is_a_clean_500(
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(Queues, "all", broken)
+    monkeypatch.setattr(Queues, "page_of_names", broken)
     app = create_app({"REDIS_URL": redis_url, "PROPAGATE_EXCEPTIONS": False})
     for url, kind in (("/queues", "text/html"), ("/api/v1/queues", "application/json")):
         response = app.test_client().get(url)

@@ -381,6 +381,7 @@ def test_overview_summary(client: FlaskClient, mq_client: FlaskClient) -> None:
         "Pending": "2,024",
         "Queues": "9",
         "Failed": "120",  # failures kept; Resque's counter (112) is on /stats/resque
+        "Processed": "275",
         "Workers": "9",
         "Working": "3",
     }

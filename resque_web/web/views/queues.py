@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
 
 PAGING_FIELDS = ("page", "per_page", "order")
+QUEUES_PER_PAGE = 50
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -33,11 +34,14 @@ def register(bp: DashboardBlueprint) -> None:
 
 def queues() -> str:
     d = dashboard()
+    args = page_args(newest_first_default=False, per_page_default=QUEUES_PER_PAGE)
     return render_page(
         "queues/index.html",
         title="Queues",
-        queues=d.queues.all(),
+        queues=d.queues.page_of_names(args.page, args.per_page),
         failure_lists=d.failures.lists(),
+        stats=d.stats.resque(),
+        more_url=None,
     )
 
 

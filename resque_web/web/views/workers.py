@@ -14,9 +14,12 @@ from flask import url_for
 
 from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
+from ..paging import page_args
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
+
+PER_PAGE = 50
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -30,19 +33,24 @@ def workers() -> str:
     hosts = d.workers.hosts()
     if len(hosts) > 1:
         return render_page("workers/hosts.html", title="Workers", hosts=hosts)
-    return render_page(
-        "workers/index.html", title="Workers", workers=d.workers.all(), host=None, hosts=hosts
-    )
+    return workers_page("Workers", hosts=hosts)
 
 
 def workers_all() -> str:
+    return workers_page("All workers", hosts=dashboard().workers.hosts())
+
+
+def workers_page(title: str, hosts: dict[str, int], host: str | None = None) -> str:
+    """One page of workers (of one host): a thousand workers page like ten."""
     d = dashboard()
+    args = page_args(newest_first_default=False, per_page_default=PER_PAGE)
     return render_page(
         "workers/index.html",
-        title="All workers",
-        workers=d.workers.all(),
-        host=None,
-        hosts=d.workers.hosts(),
+        title=title,
+        workers=d.workers.page(args.page, args.per_page, host),
+        stats=d.stats.resque(),
+        host=host,
+        hosts=hosts,
     )
 
 
@@ -51,15 +59,9 @@ def worker(target: str) -> str:
     found = d.workers.get(target)
     if found is not None:
         return render_page("workers/show.html", title=f"Worker {found.id}", worker=found)
-    on_host = d.workers.on_host(target)
-    if on_host:
-        return render_page(
-            "workers/index.html",
-            title=f"Workers on {target}",
-            workers=on_host,
-            host=target,
-            hosts=d.workers.hosts(),
-        )
+    hosts = d.workers.hosts()
+    if target in hosts:
+        return workers_page(f"Workers on {target}", hosts=hosts, host=target)
     raise PageError(
         404,
         "No such worker or host",

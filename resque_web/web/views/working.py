@@ -8,9 +8,12 @@ from flask import url_for
 
 from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
+from ..paging import page_args
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
+
+PER_PAGE = 50
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -19,12 +22,14 @@ def register(bp: DashboardBlueprint) -> None:
 
 
 def working() -> str:
-    workers = dashboard().workers.all()
+    d = dashboard()
+    args = page_args(newest_first_default=False, per_page_default=PER_PAGE)
     return render_page(
         "working/index.html",
         title="Working",
-        workers=workers,
-        working=[w for w in workers if w.working],
+        working=d.workers.working_page(args.page, args.per_page),
+        workers_total=d.workers.count(),
+        more_url=None,
     )
 
 
