@@ -228,7 +228,7 @@ class FailureList:
     ) -> ActionResult:
         """Retry or remove exactly the failures named by (index, digest), in one atomic
         step: each is found where it is now (it may have moved up), or reported gone."""
-        make = self._remover() if action == "remove" else (lambda f: self._retry_op(f, remove))
+        make = self.operation(action, remove)
         for _ in range(_ATTEMPTS):
             found = self._locate_many(rows)
             ops = [op for f in found if (op := make(f))]
@@ -266,9 +266,12 @@ class FailureList:
                 found[here.index] = here
         return list(found.values())
 
-    @staticmethod
-    def _remover() -> Callable[[FailedJob], _Op | None]:
-        return lambda f: _Op(f, "", None)
+    def operation(self, action: str, remove: bool = False) -> Callable[[FailedJob], _Op | None]:
+        """What :meth:`chunk` does to each matching failure: ``retry`` (push it back and mark
+        it, or take it off when ``remove``) or ``remove``."""
+        if action == "remove":
+            return lambda f: _Op(f, "", None)
+        return lambda f: self._retry_op(f, remove)
 
     # Acting on many -------------------------------------------------------------
     def retry_all(self, where: Predicate | None = None, remove: bool = False) -> ActionResult:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from ..client import Resque
 from ..failure import ActionResult, FailedJob
 from ..job import Job
+from .audit import DEFAULT_UNDO_TTL, AuditEntry, AuditLog
+from .bulk import BulkOperation, BulkOperations
 from .failure_filter import FailureFilter, FilterError
 from .failure_index import GroupSummary
 from .failures import FailureListInfo, Failures, Selection
@@ -17,6 +19,10 @@ from .workers import WorkerInfo, Workers, WorkingJob
 
 __all__ = [
     "ActionResult",
+    "AuditEntry",
+    "AuditLog",
+    "BulkOperation",
+    "BulkOperations",
     "Dashboard",
     "FailedJob",
     "FailureFilter",
@@ -44,10 +50,14 @@ __all__ = [
 class Dashboard:
     """Everything a page can ask about one Resque namespace."""
 
-    def __init__(self, resque: Resque, retry_removes: bool = False) -> None:
+    def __init__(
+        self, resque: Resque, retry_removes: bool = False, undo_ttl: int = DEFAULT_UNDO_TTL
+    ) -> None:
         self.resque = resque
         self.queues = Queues(resque)
         self.workers = Workers(resque)
         self.failures = Failures(resque, retry_removes=retry_removes)
         self.stats = Stats(resque)
         self.keyspace = Keyspace(resque)
+        self.audit = AuditLog(resque, undo_ttl=undo_ttl)
+        self.bulk = BulkOperations(resque, self.audit, retry_removes=retry_removes)
