@@ -1,8 +1,11 @@
 # resque-web dashboard: gunicorn on the app factory, as a non-root user.
 #   docker build -t resque-web .
 #   docker run -p 5678:5678 -e REDIS_URL=redis://redis-host:6379/0 resque-web
-# Settings are environment variables: REDIS_URL, RESQUE_NAMESPACE, RESQUE_WEB_URL_PREFIX,
-# RESQUE_WEB_POLL_INTERVAL, RESQUE_WEB_READ_ONLY, RESQUE_WEB_SECRET_KEY; GUNICORN_CMD_ARGS
+# It listens on every interface of the container: give it a password when the port is
+# published beyond a trusted network, -e RESQUE_WEB_AUTH=user:password (HTTP Basic; put TLS
+# in front). Settings are environment variables: REDIS_URL, RESQUE_NAMESPACE,
+# RESQUE_WEB_URL_PREFIX, RESQUE_WEB_POLL_INTERVAL, RESQUE_WEB_READ_ONLY,
+# RESQUE_WEB_RETRY_REMOVES, RESQUE_WEB_AUTH, RESQUE_WEB_SECRET_KEY; GUNICORN_CMD_ARGS
 # adds gunicorn options (e.g. "--workers 4", with RESQUE_WEB_SECRET_KEY set so that flash
 # messages survive across worker processes).
 FROM python:3.12-slim

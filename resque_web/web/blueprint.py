@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, flash, g, request, url_for
+from flask import Blueprint, Flask, Response, current_app, flash, g, request, url_for
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
 from .. import __version__
@@ -81,7 +81,8 @@ def make_blueprint(
     """A dashboard blueprint for one Redis and namespace.
 
     ``options`` are other :class:`Settings` fields (``poll_interval``, ``read_only``,
-    ``authorize``, ``redis_timeout``, ``title``). Each plugin is called with the blueprint
+    ``authorize``, ``redis_timeout``, ``title``, ``retry_removes``, and ``username`` with
+    ``password`` for HTTP Basic auth). Each plugin is called with the blueprint
     to add routes and tabs before it is registered on an app.
     """
     base = settings or Settings()
@@ -110,8 +111,8 @@ def make_blueprint(
     return bp
 
 
-def _before_request() -> None:
-    check_request(current_blueprint().settings)
+def _before_request() -> Response | None:
+    return check_request(current_blueprint().settings)
 
 
 def current_blueprint() -> DashboardBlueprint:
@@ -134,7 +135,9 @@ def dashboard() -> Dashboard:
     """This request's data layer: one :class:`~resque_web.model.Dashboard` per request."""
     found: Dashboard | None = g.get("resque_web_dashboard")
     if found is None:
-        found = g.resque_web_dashboard = Dashboard(current_blueprint().resque)
+        bp = current_blueprint()
+        found = Dashboard(bp.resque, retry_removes=bp.settings.retry_removes)
+        g.resque_web_dashboard = found
     return found
 
 

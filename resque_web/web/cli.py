@@ -1,6 +1,13 @@
-"""``resque-web serve``: the dashboard on a local port (production: gunicorn, see README)."""
+"""``resque-web serve``: the dashboard on a local port (production: gunicorn, see README).
+
+Anyone who can reach the dashboard can clear queues and retry or delete failures, so it
+refuses to listen beyond loopback without a password unless told that something in front
+of it (a proxy with its own login, a firewall) already guards it.
+"""
 
 from __future__ import annotations
+
+import ipaddress
 
 import click
 
@@ -26,6 +33,15 @@ from .settings import DEFAULT_HOST, DEFAULT_POLL_INTERVAL, DEFAULT_PORT, normali
                    "(env RESQUE_WEB_POLL_INTERVAL).")  # fmt: skip
 @click.option("--read-only", envvar="RESQUE_WEB_READ_ONLY", is_flag=True,
               help="Hide and refuse every action (env RESQUE_WEB_READ_ONLY).")  # fmt: skip
+@click.option("--retry-removes", envvar="RESQUE_WEB_RETRY_REMOVES", is_flag=True,
+              help="Retrying a failure takes it off the failure list instead of marking it "
+                   "retried (env RESQUE_WEB_RETRY_REMOVES).")  # fmt: skip
+@click.option("--auth", metavar="USER:PASSWORD", envvar="RESQUE_WEB_AUTH", default=None,
+              help="Require this HTTP Basic user and password (env RESQUE_WEB_AUTH, which "
+                   "keeps it out of the process list).")  # fmt: skip
+@click.option("--allow-no-auth", envvar="RESQUE_WEB_ALLOW_NO_AUTH", is_flag=True,
+              help="Serve a non-loopback --host without a password, because something in "
+                   "front already guards it (env RESQUE_WEB_ALLOW_NO_AUTH).")  # fmt: skip
 def serve(
     redis_url: str,
     namespace: str,
@@ -34,6 +50,9 @@ def serve(
     port: int,
     poll_interval: float,
     read_only: bool,
+    retry_removes: bool,
+    auth: str | None,
+    allow_no_auth: bool,
 ) -> None:
     """Serve the dashboard (a threaded development server; use gunicorn in production)."""
     from werkzeug.serving import make_server
@@ -41,15 +60,29 @@ def serve(
     from .app import create_app
 
     prefix = normalize_prefix(url_prefix)
-    app = create_app(
-        {
-            "REDIS_URL": redis_url,
-            "RESQUE_NAMESPACE": namespace,
-            "RESQUE_WEB_URL_PREFIX": prefix,
-            "RESQUE_WEB_POLL_INTERVAL": poll_interval,
-            "RESQUE_WEB_READ_ONLY": read_only,
-        }
-    )
+    config = {
+        "REDIS_URL": redis_url,
+        "RESQUE_NAMESPACE": namespace,
+        "RESQUE_WEB_URL_PREFIX": prefix,
+        "RESQUE_WEB_POLL_INTERVAL": poll_interval,
+        "RESQUE_WEB_READ_ONLY": read_only,
+        "RESQUE_WEB_RETRY_REMOVES": retry_removes,
+    }
+    if auth:
+        config["RESQUE_WEB_AUTH"] = auth
+    try:
+        app = create_app(config)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    settings = app.blueprints["resque_web"].settings
+    if not settings.basic_auth and not is_loopback(host) and not allow_no_auth:
+        raise click.UsageError(
+            f"refusing to serve on {host} without a password: anyone who can reach that "
+            "address could clear queues and retry or delete failures. Set one with "
+            "--auth USER:PASSWORD (or env RESQUE_WEB_AUTH=user:password), listen on "
+            "127.0.0.1, or pass --allow-no-auth if a proxy or firewall in front already "
+            "guards it."
+        )
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as exc:
@@ -62,9 +95,27 @@ def serve(
         f"resque-web serving http://{shown_host}:{server.server_port}{prefix}/ "
         f"(Redis {mask_url(redis_url)}, namespace {namespace}); Ctrl-C stops it"
     )
+    if settings.basic_auth:
+        click.echo(f"HTTP Basic auth on (user {settings.username}).")
+        if not is_loopback(host):
+            click.echo(
+                "Basic auth sends the password with every request: serve it over TLS (a "
+                "reverse proxy) beyond a trusted network."
+            )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def is_loopback(host: str) -> bool:
+    """Does ``host`` only accept connections from this machine? Names other than localhost
+    may resolve anywhere, and ``0.0.0.0``/``::`` mean every interface: not loopback."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

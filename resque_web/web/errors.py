@@ -17,6 +17,7 @@ from werkzeug.exceptions import InternalServerError
 from ..connection import mask_url
 from .blueprint import current_blueprint, render_page
 from .exceptions import PageError
+from .security import is_api_request
 
 if TYPE_CHECKING:
     from .blueprint import DashboardBlueprint
@@ -32,8 +33,7 @@ def register(bp: DashboardBlueprint) -> None:
 
 
 def wants_json() -> bool:
-    endpoint = request.endpoint or ""
-    return endpoint.rpartition(".")[2].startswith("api_")
+    return is_api_request(request)
 
 
 def error_response(

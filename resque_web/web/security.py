@@ -1,5 +1,6 @@
 """Who may do what, and the headers every response carries.
 
+With HTTP Basic auth configured (:mod:`.auth`), nothing is served without the credentials.
 Mutations are POST only, refused when they come from another site (a forged form on some
 other page), refused in read-only mode, and each one is put to the ``authorize`` hook.
 Cross-site detection uses ``Sec-Fetch-Site`` (every current browser sends it), then
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Request, Response, request
 
+from .auth import authenticated, challenge
 from .exceptions import PageError
 from .settings import Settings
 
@@ -49,12 +51,19 @@ def cross_site_reason(req: Request) -> str | None:
     return None
 
 
-def check_request(settings: Settings) -> None:
+def is_api_request(req: Request) -> bool:
+    """JSON endpoints are named ``api_*``: their errors are JSON too."""
+    return (req.endpoint or "").rpartition(".")[2].startswith("api_")
+
+
+def check_request(settings: Settings) -> Response | None:
     """Blueprint ``before_request``: gate every request before its view runs."""
+    if not authenticated(settings, request):
+        return challenge(is_api_request(request))
     if request.method in SAFE_METHODS:
         if not allowed(settings, "view"):
             raise PageError(403, "Not allowed", "You are not allowed to view this dashboard.")
-        return
+        return None
     reason = cross_site_reason(request)
     if reason:
         raise PageError(
@@ -65,6 +74,7 @@ def check_request(settings: Settings) -> None:
         )
     if settings.read_only:
         raise PageError(403, "Read-only", READ_ONLY)
+    return None
 
 
 def allowed(settings: Settings, action: str) -> bool:
@@ -85,14 +95,14 @@ def require(settings: Settings, action: str) -> None:
 
 
 def add_headers(response: Response) -> Response:
-    """Security headers on every response; pages and JSON are never cached (they are live
-    data), static assets keep their normal caching."""
+    """Security headers on every response; pages, JSON and refusals are never cached (they
+    are live data, or depend on who asks), static assets keep their normal caching."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     headers.setdefault("Referrer-Policy", "same-origin")
     endpoint = request.endpoint or ""
-    if not endpoint.endswith("static"):
+    if not endpoint.endswith("static") or response.status_code >= 400:
         headers["Cache-Control"] = "no-store"
     return response

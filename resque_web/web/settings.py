@@ -54,6 +54,32 @@ def as_interval(value: object) -> float:
     return max(0.0, seconds)
 
 
+def parse_credentials(value: str) -> tuple[str, str]:
+    """``user:password`` (the password may hold ``:``) -> (user, password)."""
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError(
+            "credentials must be written user:password, with a non-empty user and password"
+        )
+    return user, password
+
+
+def credentials_from(
+    auth: str | None, username: str | None, password: str | None
+) -> tuple[str | None, str | None]:
+    """HTTP Basic credentials from ``RESQUE_WEB_AUTH`` or the username/password pair; (None,
+    None) when none is set. There is no default password: half a pair is an error."""
+    if auth:
+        if username or password:
+            raise ValueError(
+                "set RESQUE_WEB_AUTH or RESQUE_WEB_USERNAME/RESQUE_WEB_PASSWORD, not both"
+            )
+        return parse_credentials(auth)
+    if not username and not password:
+        return None, None
+    return username or None, password or None
+
+
 def normalize_prefix(prefix: str | None) -> str:
     """``resque/`` -> ``/resque``; empty or ``/`` -> ``""`` (mounted at the root)."""
     prefix = (prefix or "").strip().strip("/")
@@ -69,6 +95,25 @@ class Settings:
     authorize: Authorize | None = field(default=None, compare=False)
     redis_timeout: float = 5.0
     title: str = "Resque"
+    retry_removes: bool = False  # a retry takes the failure off the list instead of marking it
+    # HTTP Basic auth for the standalone dashboard; None: no login (the host's auth applies).
+    username: str | None = None
+    password: str | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if (self.username is None) != (self.password is None):
+            raise ValueError(
+                "HTTP Basic auth needs both a user name and a password (there is no default "
+                "password): set RESQUE_WEB_AUTH=user:password"
+            )
+        if self.username is not None and (not self.password or not self.username):
+            raise ValueError("HTTP Basic auth needs a non-empty user name and password")
+        if self.username is not None and ":" in self.username:
+            raise ValueError("an HTTP Basic user name cannot contain ':'")
+
+    @property
+    def basic_auth(self) -> bool:
+        return self.username is not None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -79,6 +124,11 @@ class Settings:
                 return config[key]
             return os.environ.get(env, default)
 
+        username, password = credentials_from(
+            pick("RESQUE_WEB_AUTH", "RESQUE_WEB_AUTH", None),
+            pick("RESQUE_WEB_USERNAME", "RESQUE_WEB_USERNAME", None),
+            pick("RESQUE_WEB_PASSWORD", "RESQUE_WEB_PASSWORD", None),
+        )
         return cls(
             redis_url=pick("REDIS_URL", "REDIS_URL", DEFAULT_URL),
             namespace=pick("RESQUE_NAMESPACE", "RESQUE_NAMESPACE", DEFAULT_NAMESPACE),
@@ -89,4 +139,9 @@ class Settings:
             authorize=config.get("RESQUE_WEB_AUTHORIZE"),
             redis_timeout=float(pick("RESQUE_WEB_REDIS_TIMEOUT", "RESQUE_WEB_REDIS_TIMEOUT", 5.0)),
             title=str(config.get("RESQUE_WEB_TITLE", "Resque")),
+            retry_removes=as_bool(
+                pick("RESQUE_WEB_RETRY_REMOVES", "RESQUE_WEB_RETRY_REMOVES", False)
+            ),
+            username=username,
+            password=password,
         )

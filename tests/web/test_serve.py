@@ -37,6 +37,10 @@ def served(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
         "RESQUE_WEB_PORT",
         "RESQUE_WEB_POLL_INTERVAL",
         "RESQUE_WEB_READ_ONLY",
+        "RESQUE_WEB_AUTH",
+        "RESQUE_WEB_USERNAME",
+        "RESQUE_WEB_PASSWORD",
+        "RESQUE_WEB_ALLOW_NO_AUTH",
     ):
         monkeypatch.delenv(name, raising=False)
     return FakeServer
@@ -71,6 +75,7 @@ def test_serve_options(served: type[FakeServer]) -> None:
         "--poll-interval",
         "2.5",
         "--read-only",
+        "--allow-no-auth",  # 0.0.0.0 without a password (see test_auth.py)
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
