@@ -58,12 +58,14 @@ class Registration:
         pipe.execute()
 
     def reregister(self, started: str) -> None:
-        """After Redis came back (maybe empty): be listed again, keeping our start time."""
-        pipe = self.redis.pipeline(transaction=False)
+        """After Redis came back (maybe empty): listed and beating again, at once, keeping
+        our start time."""
+        beat = times.heartbeat(self.server_time())
+        pipe = self.redis.pipeline(transaction=True)
         pipe.sadd(self.keys.workers, self.id)
         pipe.set(self.keys.worker_started(self.id), started, nx=True)
+        pipe.hset(self.keys.heartbeats, self.id, beat)
         pipe.execute()
-        self.heartbeat()
 
     def server_time(self) -> int:
         """Redis' clock (``TIME``), whole seconds, as Ruby's ``DataStore#server_time``."""
