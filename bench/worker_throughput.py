@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -37,8 +38,9 @@ class BenchNoop:
         return None
 
 
-def run_worker(url: str, fork: bool) -> float:
-    """Seconds for one burst-mode worker process, start to exit."""
+def run_worker(url: str, fork: bool) -> tuple[float, float]:
+    """Wall seconds for one burst-mode worker process, start to exit, and the CPU seconds it
+    (and its children) used."""
     command = [
         sys.executable,
         "-m",
@@ -52,19 +54,25 @@ def run_worker(url: str, fork: bool) -> float:
         str(HERE),
         "--fork" if fork else "--no-fork",
     ]
+    cpu_before = _children_cpu()
     began = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     took = time.perf_counter() - began
     if done.returncode != 0:
         sys.exit(f"worker failed ({done.returncode}):\n{done.stderr}")
-    return took
+    return took, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def worker_rate(client: redis.Redis, resque: Resque, url: str, jobs: int, fork: bool) -> None:
     client.flushall()
-    overhead = run_worker(url, fork)  # an empty queue: start-up, prune, register, unregister
+    overhead, _ = run_worker(url, fork)  # an empty queue: start-up, prune, register, unregister
     resque.enqueue_many(BenchNoop, ([i] for i in range(jobs)), queue=QUEUE)
-    took = run_worker(url, fork)
+    took, cpu = run_worker(url, fork)
     processed = int(client.get(resque.keys.processed) or 0)
     failed = int(client.get(resque.keys.failed_count) or 0)
     if processed != jobs or failed or resque.size(QUEUE):
@@ -73,7 +81,8 @@ def worker_rate(client: redis.Redis, resque: Resque, url: str, jobs: int, fork: 
     print(
         f"worker, {mode}: {jobs / took:8.0f} jobs/s "
         f"({jobs} jobs in {took:.2f}s; {jobs / max(took - overhead, 1e-9):.0f} jobs/s "
-        f"without the {overhead:.2f}s start-up and shut-down)"
+        f"without the {overhead:.2f}s start-up and shut-down; "
+        f"worker CPU {cpu / jobs * 1e6:.0f} us/job)"
     )
 
 
@@ -104,15 +113,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--bulk", type=int, default=1_000_000)
+    parser.add_argument(
+        "--modes", default="no-fork,fork", help="which worker runs: no-fork, fork or both"
+    )
     options = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     with RedisServer() as server:
         client = redis.Redis.from_url(server.url, decode_responses=True)
         resque = Resque(client)
-        worker_rate(client, resque, server.url, options.jobs, fork=False)
-        worker_rate(client, resque, server.url, options.jobs, fork=True)
-        fork_ceiling()
-        enqueue_rate(client, resque, options.bulk)
+        modes = options.modes.split(",")
+        if "no-fork" in modes:
+            worker_rate(client, resque, server.url, options.jobs, fork=False)
+        if "fork" in modes:
+            worker_rate(client, resque, server.url, options.jobs, fork=True)
+            fork_ceiling()
+        if options.bulk:
+            enqueue_rate(client, resque, options.bulk)
 
 
 if __name__ == "__main__":
