@@ -7,7 +7,8 @@ from .config import WorkerConfig
 from .exits import PruneDeadWorkerDirtyExit, TermException
 from .failures import FailureRecorder
 from .heartbeat import Heartbeat
-from .process import Outcome, Worker
+from .perform import JobRunner, Outcome
+from .process import Worker
 from .prune import is_worker_process, prune_dead_workers
 from .queues import QueueSpec
 from .registration import Registration, split_worker_id, worker_id
@@ -16,6 +17,7 @@ from .reserve import Reserved, Reserver
 __all__ = [
     "FailureRecorder",
     "Heartbeat",
+    "JobRunner",
     "Outcome",
     "PruneDeadWorkerDirtyExit",
     "QueueSpec",

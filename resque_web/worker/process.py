@@ -1,43 +1,35 @@
-"""The worker process: start-up, the work loop, one job (forked or in-process), shutdown.
+"""The worker process: start-up, the work loop, shutdown.
 
 The life cycle is Resque 3.0's ``Worker#work``: signal handlers, heartbeat, prune, register;
-then take a job, mark the worker busy, perform it (in a forked child by default), record a
-failure, count it done; on exit, unregister. What differs is on purpose: one Redis round trip
+then take a job, mark the worker busy, perform it (``perform``: in a forked child by
+default), count it done; on exit, unregister. What differs is on purpose: one Redis round trip
 per job (see ``reserve``), a bad payload becomes a failure instead of killing the worker,
 and Redis outages are waited out instead of losing the job in hand.
 """
 
 from __future__ import annotations
 
-import contextlib
-import enum
 import logging
-import os
-import signal
-import sys
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import redis
 
 from .. import times
-from ..errors import exception_name
-from ..failure import error_message
-from ..job import HOOK_PREFIXES, hooks
 from ..registry import JobRegistry
 from ..registry import registry as default_registry
 from .config import WorkerConfig
-from .exits import TermException, child_killed, process_status
 from .failures import job_label
 from .heartbeat import Heartbeat
 from .links import Links
+from .perform import JobRunner, Outcome
 from .prune import prune_dead_workers
 from .queues import QueueSpec
 from .registration import worker_id
 from .reserve import PAUSED, Reserved, Reserver, from_busy
 from .retry import REDIS_DOWN, GaveUp, until_redis
-from .signals import HANDLED, Signals
+from .signals import Signals
 from .unregister import unregister_worker
 
 T = TypeVar("T")
@@ -45,21 +37,6 @@ T = TypeVar("T")
 # Give up unregistering after this long when Redis stays away at shutdown (a supervisor
 # waits about this long before it KILLs).
 UNREGISTER_PATIENCE = 10.0
-
-
-class Outcome(enum.Enum):
-    DONE = 0
-    FAILED = 1
-    SKIPPED = 2  # a before_perform hook raised DontPerform
-    KILLED = 3  # the child died by a signal (recorded as DirtyExit, not counted)
-    UNKNOWN = 4  # the child exited by itself without saying (os._exit in the job)
-
-
-# How a child tells its parent what happened (Ruby's children always exit 1 and the parent
-# only looks at signals; these codes only feed the log line).
-_CHILD_CODES = {Outcome.DONE: 0, Outcome.FAILED: 1, Outcome.SKIPPED: 2}
-_FROM_CODE = {code: outcome for outcome, code in _CHILD_CODES.items()}
-_CHILD_CRASHED = 70
 
 
 class Worker:
@@ -95,6 +72,15 @@ class Worker:
         )
         self.reserver = Reserver(
             self.links.redis, self.links.keys, self.links.registration, self.spec, self.log
+        )
+        self.runner = JobRunner(
+            self.id,
+            self.links,
+            self.signals,
+            self.registry,
+            self.log,
+            config.fork,
+            lambda action, what, holding: self._retry(action, what, holding),
         )
         self._registered = False
         self._redis_was_down = False
@@ -270,7 +256,7 @@ class Worker:
             )
         self._last_busy = reserved.busy
         began = time.perf_counter()
-        outcome = self._perform(reserved)
+        outcome = self.runner.run(reserved)
         self._pending_done = True
         self.processed += 1
         if self.config.verbose and outcome in (Outcome.DONE, Outcome.SKIPPED):
@@ -279,116 +265,3 @@ class Worker:
             self.log.info(
                 "%s: %s in %.1f ms", verb, job_label(reserved.queue, reserved.payload), took
             )
-
-    def _perform(self, reserved: Reserved) -> Outcome:
-        try:
-            target = reserved.job.resolve(self.registry)
-        except Exception as exc:  # bad payload or unknown class: a failure, not a crash
-            self._report_failure(reserved, exc)
-            return Outcome.FAILED
-        if self.config.fork:
-            with contextlib.suppress(Exception):  # look hooks up once, for every child
-                for prefix in HOOK_PREFIXES:
-                    hooks(target, prefix)
-            return self._perform_forked(reserved, target)
-        return self._perform_here(reserved)
-
-    def _perform_here(self, reserved: Reserved) -> Outcome:
-        """Run the job in this process; any exception (even SystemExit) is its failure."""
-        try:
-            self.signals.inline_job = True  # TERM/INT now raise TermException in the job
-            if self.signals.term_pending:
-                raise TermException("SIGTERM")
-            performed = reserved.job.perform(self.registry)
-            self.signals.inline_job = False
-        except BaseException as exc:
-            self.signals.inline_job = False
-            self._report_failure(reserved, exc)
-            return Outcome.FAILED
-        return Outcome.DONE if performed else Outcome.SKIPPED
-
-    def _report_failure(self, reserved: Reserved, exc: BaseException) -> None:
-        """Ruby's ``report_failed_job``: log, record through the backend, count."""
-        self.log.error(
-            "%s failed: %s: %s",
-            job_label(reserved.queue, reserved.payload),
-            exception_name(exc),
-            error_message(exc),
-        )
-        links = self.links
-        links.recorder.record(exc, self.id, reserved.queue, reserved.payload)
-        try:
-            self._retry(links.registration.count_failed, "counting the failure", holding_job=True)
-        except GaveUp:
-            self.log.error("Failure not counted in stat:failed (Redis unavailable)")
-
-    def _perform_forked(self, reserved: Reserved, target: Any) -> Outcome:
-        with self.signals.blocked():
-            try:
-                pid = os.fork()
-            except OSError as exc:
-                self.log.error("Cannot fork (%s); performing in this process", exc)
-                pid = -1
-            if pid == 0:
-                self._child(reserved)
-            if pid > 0:
-                self.signals.child_started(pid)
-        if pid < 0:
-            return self._perform_here(reserved)
-        status = self._wait(pid)
-        if os.WIFSIGNALED(status):
-            return self._child_killed(reserved, target, pid, status)
-        outcome = _FROM_CODE.get(os.WEXITSTATUS(status)) if os.WIFEXITED(status) else None
-        if outcome is None:
-            self.log.warning(
-                "%s: the child (%s) exited without reporting; as in Resque, nothing is recorded",
-                job_label(reserved.queue, reserved.payload),
-                process_status(pid, status),
-            )
-            return Outcome.UNKNOWN
-        return outcome
-
-    def _wait(self, pid: int) -> int:
-        try:
-            while True:
-                try:
-                    _, status = os.waitpid(pid, 0)
-                    return status
-                except InterruptedError:
-                    continue
-        finally:
-            self.signals.child_reaped()
-
-    def _child_killed(self, reserved: Reserved, target: Any, pid: int, status: int) -> Outcome:
-        """Ruby: ``job.fail(DirtyExit.new("Child process received unhandled signal ..."))``,
-        which runs the failure hooks and records, but does not count in ``stat:failed``."""
-        failure = child_killed(pid, status)
-        self.log.error(
-            "%s failed: %s: %s",
-            job_label(reserved.queue, reserved.payload),
-            exception_name(failure),
-            failure,
-        )
-        try:
-            reserved.job.run_failure_hooks(failure, target)
-        except Exception as exc:
-            self.log.error("on_failure hook raised %r", exc)
-        self.links.recorder.record(failure, self.id, reserved.queue, reserved.payload, [])
-        return Outcome.KILLED
-
-    def _child(self, reserved: Reserved) -> None:
-        """In the forked child: perform, record a failure, exit. Never returns."""
-        code = _CHILD_CRASHED
-        try:
-            self.signals.child_mode()
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
-            self.links = self.links.fresh()
-            code = _CHILD_CODES[self._perform_here(reserved)]
-        except BaseException as exc:
-            with contextlib.suppress(BaseException):
-                self.log.error("The child crashed: %r", exc)
-        finally:
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(BaseException):
-                    stream.flush()
-            os._exit(code)
