@@ -147,19 +147,25 @@ def api_workers() -> Response:
 
 def api_failed(queue: str | None = None) -> Response:
     d = dashboard()
-    queue = queue or request.args.get("queue") or None
+    where = filter_from(request.args)
+    # The list: the path, ?list=, or (as before, with per-queue lists) ?queue=; with the
+    # single `failed` list, ?queue= filters it by the failures' queue.
+    queue = queue or request.args.get("list") or None
+    if queue is None and where.queue and d.failures.multi_queue:
+        queue, where = where.queue, where.without("queue")
     if queue is not None and not d.failures.exists(queue):
         raise PageError(404, "No such failure list", f"No failure list for queue {queue!r}.")
     args = page_args(newest_first_default=True)
-    where = filter_from(request.args)
-    page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where)
+    selection = d.failures.select(queue, where) if where.active else None
+    page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
     lists = [{"name": i.name, "queue": i.queue, "count": i.count} for i in d.failures.lists()]
     return jsonify(
         {
             "queue": queue,
             "multi_queue": d.failures.multi_queue,
             "lists": lists,
-            "filter": {"class": where.job_class, "exception": where.exception},
+            "filter": {"class": where.job_class, "exception": where.exception, **where.to_args()},
+            "complete": selection is None or selection.complete,
             **page_json(page, [failure_json(f) for f in page.items]),
         }
     )

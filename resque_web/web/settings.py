@@ -34,7 +34,13 @@ ACTIONS = (
     "failed.retry_all",
     "failed.clear",
     "failed.clear_retried",
+    "failed.edit",
+    "failed.restore",
 )
+
+# audit_user(request) -> the name the audit log records for a mutation (None: unknown).
+AuditUser = Callable[[Request], "str | None"]
+DEFAULT_UNDO_TTL = 3600
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -99,6 +105,9 @@ class Settings:
     # HTTP Basic auth for the standalone dashboard; None: no login (the host's auth applies).
     username: str | None = None
     password: str | None = field(default=None, repr=False, compare=False)
+    # Seconds a cleared or removed failure can be restored from the audit page (0: no undo).
+    undo_ttl: int = DEFAULT_UNDO_TTL
+    audit_user: AuditUser | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if (self.username is None) != (self.password is None):
@@ -144,4 +153,6 @@ class Settings:
             ),
             username=username,
             password=password,
+            undo_ttl=int(pick("RESQUE_WEB_UNDO_TTL", "RESQUE_WEB_UNDO_TTL", DEFAULT_UNDO_TTL)),
+            audit_user=config.get("RESQUE_WEB_AUDIT_USER"),
         )

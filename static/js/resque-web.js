@@ -35,8 +35,12 @@
     }
   }
 
-  // Someone typing in a form inside the content would lose it on a swap: wait.
+  // Someone typing in a form inside the content would lose it on a swap: wait. So would
+  // someone who ticked rows, or a page running a bulk operation.
   function userIsEditing() {
+    if (document.querySelector("#content input.select-row:checked, #content [data-bulk-op]")) {
+      return true;
+    }
     var active = document.activeElement;
     return !!(active && active.closest && active.closest("#content") &&
       /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName));

@@ -160,6 +160,7 @@ def test_a_plugin_adds_a_tab_and_a_page(redis_url: str) -> None:
         "Workers",
         "Schedule",
         "Stats",
+        "Audit",
     ]
     assert nav.find("li", "current").text() == "Schedule"
     assert "nightly at 02:00" in text(html)

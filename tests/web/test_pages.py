@@ -366,7 +366,7 @@ def test_footer_and_namespace_badge(
 def test_tabs_mark_the_current_one(client: FlaskClient) -> None:
     nav = parse(get(client, "/workers/all")).find("nav", "tabs")
     titles = [a.text() for a in nav.iter("a")]
-    assert titles == ["Overview", "Working", "Failed", "Queues", "Workers", "Stats"]
+    assert titles == ["Overview", "Working", "Failed", "Queues", "Workers", "Stats", "Audit"]
     assert nav.find("li", "current").text() == "Workers"
     nav = parse(get(client, "/working")).find("nav", "tabs")
     assert nav.find("li", "current").text() == "Working"

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ...model import QueueNotFound
+from ...model import ActionResult, QueueNotFound
+from ..audit import record
 from ..blueprint import current_settings, dashboard, notify, render_page
 from ..exceptions import PageError
 from ..paging import carried_args, page_args
@@ -72,12 +73,16 @@ def queue_action(name: str) -> Response:
     if action == "clear":
         require(current_settings(), "queue.clear")
         count = d.queues.clear(name)
-        notify(True, f"Cleared {count:,} job{'s' if count != 1 else ''} from {name}.")
+        message = f"Cleared {count:,} job{'s' if count != 1 else ''} from {name}."
+        record("queue.clear", name, ActionResult(True, message, count))
+        notify(True, message)
         return redirect(back, 303)
     if action == "remove":
         require(current_settings(), "queue.remove")
         count = d.queues.remove(name)
-        notify(True, f"Removed queue {name} and its {count:,} job{'s' if count != 1 else ''}.")
+        message = f"Removed queue {name} and its {count:,} job{'s' if count != 1 else ''}."
+        record("queue.remove", name, ActionResult(True, message, count))
+        notify(True, message)
         return redirect(url_for(".queues"), 303)
     if action == "delete_job":
         require(current_settings(), "queue.delete_job")
@@ -85,6 +90,7 @@ def queue_action(name: str) -> Response:
         if raw is None:
             raise PageError(400, "Bad request", "Which job? The form carried no job.")
         if d.queues.delete_job(name, raw):
+            record("queue.delete_job", name, ActionResult(True, f"Deleted one job: {raw}", 1))
             notify(True, f"Deleted one job from {name}.")
         else:
             notify(

@@ -1,33 +1,40 @@
 """``/failed`` and ``/failed/<queue>`` (the multi-queue backend's per-queue lists).
 
-Newest first by default; ``?class=`` and ``?exception=`` filter the page and scope the bulk
-actions. One failure's retry or remove POSTs its list index *and* the digest of the record
-the user saw, so the action hits that record even if the list moved meanwhile.
+Newest first by default; the filter (class, exception, queue, group, text, failed-at range,
+retried) is all in the query, so every view is bookmarkable, and it scopes the counts, the
+export and the bulk actions. One failure's retry or remove POSTs its list index *and* the
+digest of the record the user saw, so the action hits that record even if the list moved
+meanwhile; a checkbox selection POSTs one ``index:digest`` per row and is applied in one
+atomic step.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import redirect, request, url_for
+from flask import redirect, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from ...model import ActionResult, FailureFilter
-from ..blueprint import current_settings, dashboard, notify, render_page
-from ..exceptions import PageError
-from ..paging import carried_args, page_args
-from ..security import require
+from ....model import ActionResult, FailureFilter
+from ....model.failure_filter import ARGS
+from ...audit import hold, record
+from ...blueprint import current_settings, dashboard, notify, render_page
+from ...exceptions import PageError
+from ...paging import carried_args, page_args
+from ...security import require
+from .common import failed_url, filter_from, list_name
 
 if TYPE_CHECKING:
-    from ..blueprint import DashboardBlueprint
+    from ...blueprint import DashboardBlueprint
 
-VIEW_FIELDS = ("page", "per_page", "order", "class", "exception")
+VIEW_FIELDS = ("page", "per_page", "order", *ARGS)
 BULK = {
     "retry_all": "failed.retry_all",
     "clear": "failed.clear",
     "clear_retried": "failed.clear_retried",
 }
+SELECTED = {"retry_selected": "failed.retry", "remove_selected": "failed.remove"}
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -41,17 +48,8 @@ def register(bp: DashboardBlueprint) -> None:
     )
 
 
-def filter_from(values: MultiDict[str, str]) -> FailureFilter:
-    return FailureFilter(
-        job_class=values.get("class") or None, exception=values.get("exception") or None
-    )
-
-
 def back_url(queue: str | None, form: MultiDict[str, str]) -> str:
-    args = carried_args(form, VIEW_FIELDS)
-    if queue is None:
-        return url_for(".failed", **args)
-    return url_for(".failed_queue", queue=queue, **args)
+    return failed_url(queue, **carried_args(form, VIEW_FIELDS))
 
 
 def failed(queue: str | None = None) -> str | Response:
@@ -61,7 +59,7 @@ def failed(queue: str | None = None) -> str | Response:
             404,
             "No such failure list",
             f"There is no failure list for queue {queue!r}.",
-            back=("All failures", url_for(".failed")),
+            back=("All failures", failed_url(None)),
         )
     if request.method == "POST":
         return failed_action(queue)
@@ -72,10 +70,15 @@ def failed(queue: str | None = None) -> str | Response:
     show_page = queue is not None or not multi or any(i.queue is None for i in lists)
     args = page_args(newest_first_default=True)
     where = filter_from(request.args)
-    page = classes = exceptions = None
+    page = selection = group = None
+    facets: dict[str, list[tuple[str, int]]] = {}
     if show_page:
-        page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where)
-        classes, exceptions = d.failures.facets(queue)
+        if where.active:
+            selection = d.failures.select(queue, where)
+        page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
+        facets = d.failures.all_facets(queue)
+        if where.group:
+            group = d.failures.group_label(queue, where.group)
     return render_page(
         "failed/index.html",
         title="Failed" if queue is None else f"Failed in {queue}",
@@ -84,8 +87,11 @@ def failed(queue: str | None = None) -> str | Response:
         multi=multi,
         page=page,
         filter=where,
-        classes=classes or [],
-        exceptions=exceptions or [],
+        selection=selection,
+        group=group,
+        classes=facets.get("class", []),
+        exceptions=facets.get("exception", []),
+        queues=facets.get("queue", []),
     )
 
 
@@ -93,15 +99,25 @@ def failed_action(queue: str | None) -> Response:
     action = request.form.get("action", "")
     form = request.form
     d = dashboard()
+    name = list_name(queue)
     if action in ("retry", "remove"):
         require(current_settings(), f"failed.{action}")
-        try:
-            index = int(form.get("index", ""))
-        except ValueError:
-            raise PageError(400, "Bad request", "The form carried no failure index.") from None
-        digest = form.get("digest", "")
-        act = d.failures.retry if action == "retry" else d.failures.remove
-        result = act(queue, index, digest)
+        index, digest = _row(form.get("index", ""), form.get("digest", ""))
+        held = hold() if action == "remove" else None
+        if action == "retry":
+            result = d.failures.retry(queue, index, digest)
+        else:
+            result = d.failures.remove(queue, index, digest, held)
+        record(f"failed.{action}", name, result, list_queue=queue, held=held)
+    elif action in SELECTED:
+        require(current_settings(), SELECTED[action])
+        rows = [_row(*value.partition(":")[::2]) for value in form.getlist("row")]
+        if not rows:
+            raise PageError(400, "Bad request", "No failures were selected.")
+        verb = "retry" if action == "retry_selected" else "remove"
+        held = hold() if verb == "remove" else None
+        result = d.failures.act_on(queue, rows, verb, held)
+        record(f"failed.{action}", name, result, list_queue=queue, held=held)
     elif action in BULK:
         require(current_settings(), BULK[action])
         result = bulk(action, queue, filter_from(form), every_list=form.get("scope") == "all")
@@ -111,18 +127,31 @@ def failed_action(queue: str | None) -> Response:
     return redirect(back_url(queue, form), 303)
 
 
+def _row(index: str, digest: str) -> tuple[int, str]:
+    try:
+        return int(index), digest
+    except ValueError:
+        raise PageError(400, "Bad request", "The form carried no failure index.") from None
+
+
 def bulk(action: str, queue: str | None, where: FailureFilter, every_list: bool) -> ActionResult:
-    """One bulk action on one list, or (``every_list``, multi-queue backend) on each list."""
+    """One bulk action on one list, or (``every_list``, multi-queue backend) on each list.
+    Clears hold what they remove for the undo window; each list's action is audited."""
     failures = dashboard().failures
     queues = [i.queue for i in failures.lists()] if every_list else [queue]
     results = []
     for name in queues:
+        held = None
         if action == "retry_all":
-            results.append(failures.retry_all(name, where))
+            result = failures.retry_all(name, where)
         elif action == "clear":
-            results.append(failures.clear(name, where))
+            held = hold()
+            result = failures.clear(name, where, held)
         else:
-            results.append(failures.clear_retried(name))
+            held = hold()
+            result = failures.clear_retried(name, held)
+        record(f"failed.{action}", list_name(name), result, where, name, held)
+        results.append(result)
     if len(results) == 1:
         return results[0]
     count = sum(r.count for r in results)
