@@ -31,6 +31,12 @@ PAGES = [
     "/failed?page=99999",
     "/failed?class=ExplodingJob",
     "/failed?exception=ZeroDivisionError&page=2",
+    "/failed?queue=default&retried=no&since=2020-01-01&until=2030-01-01",
+    "/failed?class=ExplodingJob&retried=no&q=",
+    "/failed/groups",
+    "/failed/groups?queue=default",
+    "/failed/bulk?action=retry&class=ExplodingJob",
+    "/audit",
     "/stats/resque",
     "/stats/keys",
     "/stats/keys/queue:default?page=3",
@@ -40,6 +46,9 @@ PAGES = [
     "/api/v1/queues/default?page=3",
     "/api/v1/workers",
     "/api/v1/failed?page=2",
+    "/api/v1/failed?queue=default&retried=no",
+    "/api/v1/failed/groups",
+    "/api/v1/audit",
 ]
 
 
