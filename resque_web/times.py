@@ -65,7 +65,19 @@ def parse(text: object) -> datetime | None:
 
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> datetime | None:
-    """Cached: a page of 1,000 workers repeats the same few seconds over and over."""
+    """Cached: a page of 1,000 workers repeats the same few seconds over and over. Only
+    times that convert to UTC come back (``0001-01-01T00:00:00+14:00`` does not), so no
+    reader has to guard against an OverflowError from a clock-skewed or hostile value."""
+    try:
+        parsed = _read(text)
+        if parsed is not None:
+            parsed.astimezone(timezone.utc)
+        return parsed
+    except (OverflowError, ValueError):
+        return None
+
+
+def _read(text: str) -> datetime | None:
     value = text.strip()
     if not value:
         return None

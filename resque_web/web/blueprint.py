@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, flash, g, request, url_for
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+from werkzeug.routing import PathConverter
 
 from .. import __version__
 from ..client import Resque
@@ -33,6 +34,13 @@ from .tabs import BUILTIN_TABS, TabRegistry
 Plugin = Callable[["DashboardBlueprint"], None]
 
 
+class AnyPathConverter(PathConverter):
+    """``path``, newlines included: Werkzeug's ``[^/].*?`` stops at one, so a queue, key or
+    worker named ``a\nb`` (any bytes Redis holds) could not be opened at all."""
+
+    regex = "[^/](?s:.*?)"
+
+
 class DashboardBlueprint(Blueprint):
     """A Flask blueprint that carries its settings, its tabs and its template folders."""
 
@@ -42,6 +50,22 @@ class DashboardBlueprint(Blueprint):
         self.tabs = TabRegistry()
         self.template_folders: list[Path] = [TEMPLATES]
         self._resque: Resque | None = None
+        # First deferred function: the converter exists before any rule that uses it.
+        self.record_once(
+            lambda state: state.app.url_map.converters.setdefault("any_path", AnyPathConverter)
+        )
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Every ``<path:...>`` of the dashboard (and its plugins) matches any name."""
+        rule = rule.replace("<path:", "<any_path:")
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
 
     def add_template_folder(self, folder: str | Path) -> None:
         """Let a plugin's templates ``{% extends "layout.html" %}`` and be rendered with
@@ -106,8 +130,10 @@ def make_blueprint(
     errors.register(bp)
     for plugin in plugins:
         plugin(bp)
-    # Any real rule outranks a catch-all path rule: unknown pages get our 404 in the layout.
+    # Any real rule outranks a catch-all path rule: unknown pages get our 404 in the layout,
+    # unknown JSON URLs (an API client's typo, /api/v1/queues/ for a queue named "") JSON.
     bp.add_url_rule("/<path:unknown>", "not_found", errors.not_found_page)
+    bp.add_url_rule("/api/<path:unknown>", "api_not_found", errors.not_found_page)
     return bp
 
 

@@ -3,11 +3,15 @@
 - :class:`PageError` from a view: its status and message (404 unknown queue, 403 refused);
 - Redis unreachable or timing out: 503 naming the (masked) URL and what to check. Nothing
   is cached, so the next request after Redis is back simply works;
+- a Resque key of the wrong Redis type (WRONGTYPE): 409 naming the key(s) and linking to
+  them in the key browser; the dashboard never "fixes" someone else's data by itself;
+- Redis refusing writes (a read-only replica, out of memory): 503 saying so;
 - anything else: a clean 500 page; the traceback goes to the log, not the browser.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, NoReturn
 
 import redis
@@ -15,6 +19,7 @@ from flask import Response, current_app, jsonify, make_response, request, url_fo
 from werkzeug.exceptions import InternalServerError
 
 from ..connection import mask_url
+from ..model.integrity import wrong_types
 from .blueprint import current_blueprint, render_page
 from .exceptions import PageError
 from .security import is_api_request
@@ -29,6 +34,7 @@ def register(bp: DashboardBlueprint) -> None:
     bp.register_error_handler(PageError, page_error)
     for error in REDIS_ERRORS:
         bp.register_error_handler(error, redis_unavailable)
+    bp.register_error_handler(redis.ResponseError, redis_refused)
     bp.register_error_handler(InternalServerError, server_error)
 
 
@@ -93,8 +99,74 @@ def redis_unavailable(error: Exception) -> Response:
     return response
 
 
+def redis_refused(error: redis.ResponseError) -> Response:
+    """Redis answered with an error: a key of the wrong type, or a server that takes no
+    writes. Anything else is a bug: the clean 500."""
+    if "WRONGTYPE" in str(error):
+        return wrong_type(error)
+    if isinstance(error, (redis.exceptions.ReadOnlyError, redis.exceptions.OutOfMemoryError)):
+        url = mask_url(current_blueprint().settings.redis_url)
+        current_app.logger.warning("resque-web: Redis at %s refused: %s", url, error)
+        reason = (
+            "is a read-only replica"
+            if isinstance(error, redis.exceptions.ReadOnlyError)
+            else "is out of memory (maxmemory)"
+        )
+        return error_response(
+            503,
+            "Redis refused the change",
+            f"Redis at {url} {reason}, so nothing was changed ({error}).",
+            back=("Back", request.path),
+        )
+    return internal_error(error)
+
+
+def wrong_type(error: redis.ResponseError) -> Response:
+    bp = current_blueprint()
+    args = request.view_args or {}
+    queues = [v for k, v in args.items() if k in ("name", "queue") and isinstance(v, str)]
+    workers = [v for k, v in args.items() if k in ("worker_id", "target") and isinstance(v, str)]
+    try:
+        found = wrong_types(bp.resque.redis, bp.resque.keys, queues, workers)
+    except redis.RedisError:
+        found = []
+    current_app.logger.warning(
+        "resque-web: %s on %s: %s; keys of the wrong type: %s",
+        type(error).__name__,
+        request.path,
+        error,
+        ", ".join(f"{w.name} ({w.actual}, not {w.expected})" for w in found) or "not found",
+    )
+    if not found:
+        return error_response(
+            409,
+            "Unexpected data in Redis",
+            f"A Redis key this page reads holds the wrong kind of value ({error}). Look for "
+            "it in the key browser; the dashboard does not change it for you.",
+            back=("Key browser", url_for(".stats_keys")),
+        )
+    described = "; ".join(
+        f"{bp.resque.keys.key(w.name)} is a {w.actual} where Resque keeps a {w.expected}"
+        for w in found
+    )
+    return error_response(
+        409,
+        "Unexpected data in Redis",
+        f"This page cannot be shown: {described}. Something other than Resque wrote there. "
+        "The dashboard does not change it for you: look at it in the key browser, then fix "
+        "or delete it.",
+        back=(f"Look at {found[0].name}", url_for(".stats_key", key=found[0].name)),
+        hints=[
+            f"redis-cli DEL {shlex.quote(bp.resque.keys.key(w.name))} removes it." for w in found
+        ],
+    )
+
+
 def server_error(error: InternalServerError) -> Response:
-    original = error.original_exception or error
+    return internal_error(error.original_exception or error)
+
+
+def internal_error(original: BaseException) -> Response:
     current_app.logger.error(
         "resque-web: error on %s",
         request.path,

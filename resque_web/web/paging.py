@@ -11,6 +11,9 @@ from flask import request, url_for
 from .settings import PER_PAGE_CHOICES
 
 MAX_PER_PAGE = 100
+# Far past any real list, and small enough that page * per_page stays a 64-bit offset
+# Redis accepts: ?page=99999999999999999999 shows the last page instead of an error.
+MAX_PAGE = 10**12
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ def page_args(newest_first_default: bool, per_page_default: int = PER_PAGE_CHOIC
         per_page = per_page_default
     order = request.args.get("order", "")
     newest_first = {"newest": True, "oldest": False}.get(order, newest_first_default)
-    return PageArgs(max(1, page), per_page, newest_first)
+    return PageArgs(min(max(1, page), MAX_PAGE), per_page, newest_first)
 
 
 def url_with(**changes: Any) -> str:

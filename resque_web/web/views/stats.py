@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from flask import Response, redirect, request, url_for
 
+from .. import inputs
 from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
+from ..paging import MAX_PAGE
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
@@ -52,8 +54,9 @@ def stats_redis() -> str:
 
 
 def stats_keys() -> str:
-    cursor = request.args.get("cursor", 0, type=int) or 0
-    match = request.args.get("match") or None
+    start = ("Start over", url_for(".stats_keys"))
+    cursor = inputs.cursor(request.args.get("cursor"), back=start)
+    match = inputs.match_pattern(request.args.get("match"), back=start)
     next_cursor, keys = dashboard().keyspace.scan(cursor, KEYS_PER_SCAN, match)
     return render_page(
         "stats/keys.html",
@@ -66,8 +69,10 @@ def stats_keys() -> str:
 
 
 def stats_key(key: str) -> str:
-    page = request.args.get("page", 1, type=int) or 1
-    cursor = request.args.get("cursor", 0, type=int) or 0
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    cursor = inputs.cursor(
+        request.args.get("cursor"), back=("Start over", url_for(".stats_key", key=key))
+    )
     content = dashboard().keyspace.read(key, page=page, per_page=50, cursor=cursor)
     if content is None:
         raise PageError(

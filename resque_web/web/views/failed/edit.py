@@ -15,6 +15,7 @@ from flask import redirect, request
 from werkzeug.wrappers import Response
 
 from ....model import FailedJob
+from ... import inputs
 from ...audit import record
 from ...blueprint import current_settings, dashboard, notify, render_page
 from ...exceptions import PageError
@@ -43,10 +44,7 @@ def parse_args(text: str) -> list[object]:
 
 
 def _failure(queue: str | None, index: str, digest: str) -> FailedJob:
-    try:
-        position = int(index)
-    except ValueError:
-        raise PageError(400, "Bad request", "Which failure? No index was given.") from None
+    position, digest = inputs.failure_ref(index, digest)  # 400 unless well-formed
     failure = dashboard().failures.get(queue, position, digest)
     if failure is None:
         raise PageError(

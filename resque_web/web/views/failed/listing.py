@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from ....model import ActionResult, FailureFilter
 from ....model.failure_filter import ARGS
+from ... import inputs
 from ...audit import hold, record
 from ...blueprint import current_settings, dashboard, notify, render_page
 from ...exceptions import PageError
@@ -128,10 +129,7 @@ def failed_action(queue: str | None) -> Response:
 
 
 def _row(index: str, digest: str) -> tuple[int, str]:
-    try:
-        return int(index), digest
-    except ValueError:
-        raise PageError(400, "Bad request", "The form carried no failure index.") from None
+    return inputs.failure_ref(index, digest)  # 400 unless a list position and a SHA-1
 
 
 def bulk(action: str, queue: str | None, where: FailureFilter, every_list: bool) -> ActionResult:
