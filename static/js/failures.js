@@ -103,4 +103,13 @@
   if (op && op.getAttribute("data-run") === "1" && !FINAL[op.getAttribute("data-status")]) {
     run(op.getAttribute("data-step-url"));
   }
+
+  // A filter form sends only the fields that are set, so bookmarked URLs stay short.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("filters")) { return; }
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.name && field.value === "" && !field.disabled) { field.disabled = true; }
+    });
+  });
 }());

@@ -128,11 +128,12 @@ def test_retry_all_and_clear_failures(page: Any, base: str, r: redis.Redis) -> N
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(base + "/failed?exception=Resque::DirtyExit")
     matching = int(page.locator("b.total").inner_text())
-    page.get_by_role("button", name=re.compile(r"^Retry all matching")).click()
-    page.wait_for_selector(".flash")
-    assert (
-        page.locator(".flash").inner_text()
-        == f"Retried {matching} failure{'s' if matching != 1 else ''}."
+    page.get_by_role("link", name=re.compile(r"^Retry all matching")).click()
+    page.get_by_role("button", name=re.compile(r"^Start: retry")).click()
+    expect(page.locator(".op-status")).to_have_text("done")
+    expect(page.locator(".op-message")).to_have_text(
+        f"Finished: {matching} failure{'s' if matching != 1 else ''} retried matching "
+        "exception=Resque::DirtyExit."
     )
     page.goto(base + "/failed")  # "Clear retried" is offered on the unfiltered list only
     page.get_by_role("button", name="Clear retried").click()
@@ -140,6 +141,7 @@ def test_retry_all_and_clear_failures(page: Any, base: str, r: redis.Redis) -> N
     left = [json.loads(x) for x in r.lrange("resque:failed", 0, -1)]
     assert len(left) < 120 - 24 and not any(f.get("retried_at") for f in left)
     page.goto(base + "/failed")
+    page.get_by_role("link", name=re.compile(r"^Clear all")).click()
     page.get_by_role("button", name=re.compile(r"^Clear all")).click()
     page.wait_for_selector(".flash")
     assert r.llen("resque:failed") == 0

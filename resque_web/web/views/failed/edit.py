@@ -1,9 +1,9 @@
 """``/failed/edit``: change a failed job's arguments, then retry it.
 
-The arguments are edited as JSON (an array); invalid JSON is shown again with the parser's
-message. The retry pushes the edited job and marks the failure retried (its payload now
-holding the new arguments) in one identity-checked step, so it applies to exactly the
-failure that was opened, wherever it has moved since.
+The arguments are edited as JSON (an array); invalid JSON is shown again, with the
+parser's message, for correcting. The retry pushes the edited job and marks the failure
+retried (its payload now holding the new arguments) in one identity-checked step, so it
+applies to exactly the failure that was opened, wherever it has moved since.
 """
 
 from __future__ import annotations
@@ -83,4 +83,4 @@ def edit() -> Response | tuple[str, int]:
         failure=failure,
         text=text,
         error=error,
-    ), (400 if error else 200)
+    ), 200
