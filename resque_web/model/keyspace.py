@@ -102,3 +102,20 @@ class Keyspace:
         elif kind == "string":
             content.value = self.redis.getrange(key, 0, STRING_PREVIEW - 1)
         return content
+
+    def element(self, name: str, index: int | None = None, field: str | None = None) -> str | None:
+        """One whole value: a string, a list's or sorted set's item at ``index``, a hash's
+        ``field``. The key browser's pages clip long values; this is the way to read one
+        in full. None when there is no such key or element."""
+        key = self.keys.key(name)
+        kind = self.redis.type(key)
+        if kind == "string":
+            return self.redis.get(key)
+        if kind == "list" and index is not None:
+            return self.redis.lindex(key, index)
+        if kind == "zset" and index is not None:
+            found = self.redis.zrange(key, index, index)
+            return found[0] if found else None
+        if kind == "hash" and field is not None:
+            return self.redis.hget(key, field)
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..client import Resque
+from ..failure.record import digest as record_digest
 from ..job import Job
 from ..keys import FAILED_QUEUE_SUFFIX
 from .convert import as_int
@@ -119,6 +120,17 @@ class Queues:
         pipe.srem(self.keys.queues, name)
         pipe.delete(self.keys.queue(name))
         return int(pipe.execute()[0])
+
+    def find_job(self, name: str, index: int, digest: str, window: int = 1000) -> str | None:
+        """The stored value with this SHA-1 at ``index``, or nearer the head where it moved
+        as workers popped (``window`` places at most); None when it is gone. Lets a form
+        name a multi-megabyte job by position and digest instead of carrying it."""
+        low = max(0, index - window)
+        raws = self.redis.lrange(self.keys.queue(name), low, index)
+        for raw in reversed(raws):
+            if record_digest(raw) == digest:
+                return raw
+        return None
 
     def delete_job(self, name: str, raw: str) -> int:
         """Delete one pending job by its exact stored value (not by index, which moves as

@@ -89,6 +89,9 @@ class DashboardBlueprint(Blueprint):
             # overlay() shares these dicts with the host's environment: copy before adding.
             env.filters = {**app.jinja_env.filters, **FILTERS}
             env.globals = dict(app.jinja_env.globals)
+            from .values import TEMPLATE_GLOBALS  # late: values needs this module
+
+            env.globals.update(TEMPLATE_GLOBALS)
             envs[self.name] = env
         return env
 

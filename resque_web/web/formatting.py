@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Flask
 
+from ..failure.record import digest
+
 _UNITS = (
     (365 * 86400, "year"),
     (30 * 86400, "month"),
@@ -90,7 +92,19 @@ def ttl_text(ttl: int | None) -> str:
     return span(ttl) if ttl >= 60 else f"{ttl} s"
 
 
+# Characters of a long value a page shows (the rest is a link away, see web/values.py).
+PREVIEW = 10_000
+
+
+def clip(value: object, limit: int = PREVIEW) -> str:
+    """The first ``limit`` characters of a value that may be megabytes long."""
+    text = value if isinstance(value, str) else str(value)
+    return text[:limit]
+
+
 FILTERS = {
+    "clip": clip,
+    "sha1": digest,  # a value's identity, as failure and queue-item forms carry it
     "number": number,
     "ago": ago,
     "exact_time": exact_time,

@@ -51,15 +51,21 @@ def match_pattern(value: str | None, back: tuple[str, str] | None = None) -> str
     return value
 
 
-def failure_ref(index: str, digest: str) -> tuple[int, str]:
+def list_index(value: str) -> int:
+    """A position in a Redis list, as a page's form or link carries it."""
+    if not _DIGITS.fullmatch(value) or int(value) > MAX_INDEX:
+        raise PageError(400, "Bad request", f"{value[:40]!r} is not a valid list position.")
+    return int(value)
+
+
+def digest(value: str) -> str:
+    """The SHA-1 (40 lowercase hex digits) of the value a page showed."""
+    if not _DIGEST.fullmatch(value):
+        raise PageError(400, "Bad request", "The request carried no valid digest (40 hex digits).")
+    return value
+
+
+def failure_ref(index: str, sha1: str) -> tuple[int, str]:
     """The ``index`` and ``digest`` a failure's button POSTs: a list position and the SHA-1
     of the record the user saw."""
-    if not _DIGITS.fullmatch(index) or int(index) > MAX_INDEX:
-        raise PageError(
-            400, "Bad request", f"The form carried no valid failure index ({index[:40]!r})."
-        )
-    if not _DIGEST.fullmatch(digest):
-        raise PageError(
-            400, "Bad request", "The form carried no valid failure digest (40 hex digits)."
-        )
-    return int(index), digest
+    return list_index(index), digest(sha1)

@@ -13,6 +13,7 @@ from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ...model import ActionResult, QueueNotFound
+from .. import inputs
 from ..audit import record
 from ..blueprint import current_settings, dashboard, notify, render_page
 from ..exceptions import PageError
@@ -87,9 +88,13 @@ def queue_action(name: str) -> Response:
     if action == "delete_job":
         require(current_settings(), "queue.delete_job")
         raw = request.form.get("raw")
+        if raw is None and "digest" in request.form:
+            # A job too long to carry back in a form is named by position and SHA-1.
+            index = inputs.list_index(request.form.get("index", ""))
+            raw = d.queues.find_job(name, index, inputs.digest(request.form["digest"])) or ""
         if raw is None:
             raise PageError(400, "Bad request", "Which job? The form carried no job.")
-        if d.queues.delete_job(name, raw):
+        if raw and d.queues.delete_job(name, raw):
             record("queue.delete_job", name, ActionResult(True, f"Deleted one job: {raw}", 1))
             notify(True, f"Deleted one job from {name}.")
         else:

@@ -12,6 +12,7 @@ from .. import inputs
 from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
 from ..paging import MAX_PAGE
+from ..values import whole_value
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
@@ -68,7 +69,9 @@ def stats_keys() -> str:
     )
 
 
-def stats_key(key: str) -> str:
+def stats_key(key: str) -> str | Response:
+    if request.args.get("raw"):
+        return whole_value(key)
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     cursor = inputs.cursor(
         request.args.get("cursor"), back=("Start over", url_for(".stats_key", key=key))
