@@ -131,7 +131,7 @@ def wrong_type(error: redis.ResponseError) -> Response:
     except redis.RedisError:
         found = []
     current_app.logger.warning(
-        "resque-web: %s on %s: %s; keys of the wrong type: %s",
+        "resque-web: %s on %r: %s; keys of the wrong type: %s",
         type(error).__name__,
         request.path,
         error,
@@ -168,7 +168,7 @@ def server_error(error: InternalServerError) -> Response:
 
 def internal_error(original: BaseException) -> Response:
     current_app.logger.error(
-        "resque-web: error on %s",
+        "resque-web: error on %r",  # %r: a path may hold a newline
         request.path,
         exc_info=(type(original), original, original.__traceback__),
     )
