@@ -11,8 +11,9 @@ Ruby writes four formats into Redis (see ``shared/fixtures/README.md``):
 
 from __future__ import annotations
 
+import re
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 
@@ -43,6 +44,9 @@ def heartbeat(now: float | None = None) -> str:
 
 
 _ZONES = {"UTC": timezone.utc, "GMT": timezone.utc, "Z": timezone.utc}
+_FAST = re.compile(
+    r"(\d{4})[/-](\d\d)[/-](\d\d)[ T](\d\d):(\d\d):(\d\d)(?: ?([+-])(\d\d):?(\d\d))?"
+)
 _FORMATS = (
     "%Y-%m-%dT%H:%M:%S%z",
     "%Y-%m-%d %H:%M:%S %z",
@@ -94,6 +98,16 @@ def _read(text: str) -> datetime | None:
         value = head
     if value.endswith("Z"):
         value, zone = value[:-1], timezone.utc
+    fast = _FAST.match(value)
+    if fast:
+        # Every format Resque writes, read without strptime: indexing 100,000 failures
+        # parses 100,000 distinct failed_at values, and strptime made that take seconds.
+        year, month, day, hour, minute, second, sign, off_h, off_m = fast.groups()
+        if sign:
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            zone = timezone(-offset if sign == "-" else offset)
+        parsed = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+        return parsed.replace(tzinfo=zone) if zone else parsed.astimezone()
     for fmt in _FORMATS:
         try:
             parsed = datetime.strptime(value, fmt)
