@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # Key names come in as prefixes from resque_web.keys (the one module that spells them).
 # KEYS: queues set, workers set, failed_queues set, failed list, processed, failed counter
-# ARGV: queue key prefix ("resque:queue:"), worker key prefix, namespace prefix ("resque:")
+# ARGV: queue key prefix (Keys.queue("")), worker key prefix, namespace prefix (Keys.prefix)
 # -> {queues, pending, workers, working, failed_listed, processed, failed}
 SUMMARY = """
 local queue_prefix, worker_prefix, prefix = ARGV[1], ARGV[2], ARGV[3]
