@@ -88,3 +88,27 @@ def test_a_failure_during_an_outage_is_recorded_when_redis_is_back(
         "start", "after", "after-idle-outage"
     ]  # fmt: skip
     assert r.smembers(K.workers) == set()
+
+
+def test_term_while_redis_is_down_waits_between_retries(
+    private: Restartable, tmp_path: Path
+) -> None:
+    """TERM with a job in hand and Redis gone: the worker keeps the job and retries with
+    pauses (it once spun, writing gigabytes of log), then records it when Redis is back."""
+    r = redis.Redis.from_url(private.url, decode_responses=True)
+    Resque(r).enqueue_to("default", "Sleep", 30)
+    record = tmp_path / "rec"
+    with RunningWorker(private.url, "default", "--fork", record=record) as worker:
+        wait_until(lambda: r.exists(K.worker(worker.id)), what="the job to start")
+        private.stop()
+        worker.signal(signal.SIGTERM)  # the child is TERMed: a failure to record, no Redis
+        time.sleep(3.0)
+        assert worker.process.poll() is None
+        retries = worker.log().count("Redis unavailable")
+        assert 1 <= retries <= 8, retries  # 0.1 s, 0.2 s, 0.4 s ... not thousands
+        private.start()
+        status, err = worker.wait(timeout=20)
+    assert status == 0, err
+    r = redis.Redis.from_url(private.url, decode_responses=True)
+    (failure,) = [json.loads(x) for x in r.lrange(K.failed, 0, -1)]
+    assert failure["payload"] == {"class": "Sleep", "args": [30]}

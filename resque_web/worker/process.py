@@ -63,7 +63,7 @@ class Worker:
             self.registry,
             config.failure_backend,
             self.log,
-            self.signals.sleep,
+            self.signals.wait,
             lambda: self.signals.forced,
         )
         self.started = times.started()
@@ -179,7 +179,7 @@ class Worker:
                 finish,
                 "unregistering",
                 self.log,
-                self.signals.sleep,
+                self.signals.wait,
                 lambda: self.signals.forced or time.monotonic() > deadline,
             )
         except GaveUp as exc:
@@ -198,7 +198,7 @@ class Worker:
         def give_up() -> bool:
             return self.signals.forced or (not holding_job and self.signals.shutdown)
 
-        return until_redis(action, what, self.log, self.signals.sleep, give_up, self._after_outage)
+        return until_redis(action, what, self.log, self.signals.wait, give_up, self._after_outage)
 
     def _after_outage(self) -> None:
         self._redis_was_down = True

@@ -72,8 +72,18 @@ class Signals:
             signal.signal(signal.SIGALRM, self._on_alarm)
 
     def sleep(self, seconds: float) -> None:
-        """Sleep, but wake up at once when a signal arrives."""
-        if seconds <= 0 or self.shutdown:
+        """Sleep between polls, but wake up at once when a signal arrives (and not at all
+        once shutting down: there is no next poll to wait for)."""
+        if self.shutdown:
+            return
+        self.wait(seconds)
+
+    def wait(self, seconds: float) -> None:
+        """Wait before retrying Redis. Unlike :meth:`sleep` this waits while shutting down
+        too: a worker told to stop still holds its job until the failure is recorded, and
+        retrying without a pause would spin (and flood the log) for as long as Redis is
+        down. A further signal (a second TERM) still wakes it at once."""
+        if seconds <= 0:
             return
         if self._pipe is None:
             select.select([], [], [], seconds)
