@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from types import FrameType
 
 import redis
 
@@ -154,6 +155,10 @@ class Demo:
         self.say("demo stopped: workers, producer and Redis are gone")
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def _demo_failure(kind: str, n: int) -> Exception:
     messages: list[Exception] = [
         KeyError("user_id"),
@@ -168,6 +173,10 @@ def _demo_failure(kind: str, n: int) -> Exception:
 def run(serve: Callable[[str], None], say: Say = print) -> None:
     """Start everything, hand the Redis URL to ``serve`` (which blocks), stop on return."""
     demo = Demo(say)
+    # A TERM or HUP (a closed terminal, a supervisor) stops the demo as Ctrl-C does, so its
+    # workers and Redis never outlive it.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, _interrupt)
     try:
         demo.start_redis()
         demo.seed()
@@ -177,4 +186,7 @@ def run(serve: Callable[[str], None], say: Say = print) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        # Cleanup is bounded (workers get 10 s, then KILL): let no second signal cut it short.
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, signal.SIG_IGN)
         demo.close()
