@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -77,6 +78,7 @@ class RunningWorker:
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
             text=True,
+            start_new_session=True,  # its own process group: stop() also reaps forked children
         )
         self.id = f"{HOST}:{self.process.pid}:{queues}"
 
@@ -93,9 +95,10 @@ class RunningWorker:
         return self.process.returncode, self.log()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
+        """KILL the worker and any child it forked, even after a failed test."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
         self._stderr.close()
 
     def __enter__(self) -> RunningWorker:
