@@ -103,7 +103,12 @@ def test_busy_key_holds_the_job_in_rubys_format_while_it_runs(
     # Not Ruby's spelling: spaces and an escaped é. The worker key must hold Ruby's bytes.
     resque.push_raw("default", '{"class": "Sleep", "args": [0.6, "caf\\u00e9"]}')
     with RunningWorker(redis_url, "default", record=tmp_path / "rec") as worker:
-        busy = wait_until(lambda: r.get(K.worker(worker.id)), what="busy key")
+        # The reserve script stores the popped bytes at once; the worker then rewrites the
+        # key in Ruby's spelling before the job runs (a moment later): wait for that.
+        busy = wait_until(
+            lambda: (v := r.get(K.worker(worker.id))) and '"café"' in v and v,
+            what="busy key in Ruby's spelling",
+        )
         data = json.loads(busy)
         assert list(data) == ["queue", "run_at", "payload"]
         assert RUN_AT.match(data["run_at"]), data["run_at"]
