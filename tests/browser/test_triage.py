@@ -15,6 +15,7 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from resque_web.failure import FailedJob
+from resque_web.model.bulk import BulkOperations
 from resque_web.web import create_app
 
 pytestmark = pytest.mark.browser
@@ -76,7 +77,12 @@ def test_filters_compose_in_the_url(page: Any, base: str, r: redis.Redis) -> Non
     assert "since=" not in page.url  # empty fields stay out of the URL
 
 
-def test_bulk_runs_in_chunks_with_progress(page: Any, base: str, r: redis.Redis) -> None:
+def test_bulk_runs_in_chunks_with_progress(
+    page: Any, base: str, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One 500-record chunk per step, so the progress is drawn on the way however fast the
+    # machine is (with the default 0.5 s budget an idle machine finishes in one step).
+    monkeypatch.setattr(BulkOperations.step, "__defaults__", (0.0,))
     record = {"failed_at": "2026/11/27 17:05:08 UTC", "exception": "Bulk::Error", "queue": "bulk"}
     r.rpush(
         KEY,
