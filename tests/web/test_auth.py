@@ -18,6 +18,7 @@ from resque_web.cli import main
 from resque_web.failure import digest
 from resque_web.web import Settings, create_app, make_blueprint
 from resque_web.web.cli import is_loopback
+from tests.support.serving import FakeServer, fake_make_server
 
 AUTH_ENV = ("RESQUE_WEB_AUTH", "RESQUE_WEB_USERNAME", "RESQUE_WEB_PASSWORD")
 
@@ -183,28 +184,11 @@ def live_server_url(redis_url: str) -> object:
 
 
 # resque-web serve ------------------------------------------------------------------------
-class FakeServer:
-    server_port = 5678
-    last: FakeServer | None = None
-
-    def __init__(self, host: str, port: int, app: Flask, threaded: bool) -> None:
-        self.host, self.app = host, app
-        FakeServer.last = self
-
-    def serve_forever(self) -> None:
-        pass
-
-    def server_close(self) -> None:
-        pass
 
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
-    import werkzeug.serving
-
-    monkeypatch.setattr(werkzeug.serving, "make_server", FakeServer)
-    FakeServer.last = None
-    return FakeServer
+    return fake_make_server(monkeypatch)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "my-box.example", ""])

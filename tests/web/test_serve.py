@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from click.testing import CliRunner
 
 from resque_web.cli import main
-
-
-class FakeServer:
-    server_port = 5678
-
-    def __init__(self, host: str, port: int, app: Any, threaded: bool) -> None:
-        self.host, self.port, self.app = host, port, app
-        FakeServer.last = self  # type: ignore[attr-defined]
-
-    def serve_forever(self) -> None:
-        pass
-
-    def server_close(self) -> None:
-        pass
+from tests.support.serving import FakeServer, fake_make_server
 
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
-    import werkzeug.serving
-
-    monkeypatch.setattr(werkzeug.serving, "make_server", FakeServer)
+    fake_make_server(monkeypatch)
     for name in (
         "REDIS_URL",
         "RESQUE_NAMESPACE",
