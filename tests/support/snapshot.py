@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import redis
 
-Snapshot = dict[bytes, tuple[bytes, bytes]]
+Snapshot = dict[bytes, tuple[bytes, object]]
 
 
 def snapshot(url: str) -> Snapshot:
-    """Every key's type and DUMP (its exact serialized value), read with SCAN. TTLs are
-    left out: they tick down by themselves."""
+    """Every key's type and exact content, read with SCAN. Sets and hashes are compared
+    as sorted members: their DUMP follows the hash table's order, which a mere read can
+    change (Redis rehashes incrementally on lookups). Lists, strings and sorted sets
+    compare by DUMP. TTLs are left out: they tick down by themselves."""
     client = redis.Redis.from_url(url)  # bytes in, bytes out
     try:
         keys = sorted(client.scan_iter(count=1000))
         pipe = client.pipeline(transaction=False)
         for key in keys:
             pipe.type(key)
-            pipe.dump(key)
-        replies = pipe.execute()
+        types = pipe.execute()
+        pipe = client.pipeline(transaction=False)
+        for key, kind in zip(keys, types, strict=True):
+            if kind == b"set":
+                pipe.smembers(key)
+            elif kind == b"hash":
+                pipe.hgetall(key)
+            else:
+                pipe.dump(key)
+        values = pipe.execute()
     finally:
         client.close()
-    return {key: (replies[2 * i], replies[2 * i + 1]) for i, key in enumerate(keys)}
+    return {
+        key: (kind, sorted(value.items()) if isinstance(value, dict) else
+              sorted(value) if isinstance(value, set) else value)
+        for key, kind, value in zip(keys, types, values, strict=True)
+    }  # fmt: skip
 
 
 def changed(before: Snapshot, after: Snapshot) -> list[bytes]:
