@@ -81,6 +81,11 @@ def _parse(text: str) -> datetime | None:
         return None
 
 
+def clear_cache() -> None:
+    """Forget parsed times (after the process changed its time zone)."""
+    _parse.cache_clear()
+
+
 def _read(text: str) -> datetime | None:
     value = text.strip()
     if not value:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 import random
+import time
 import uuid
 from collections import Counter
 
 import pytest
 import redis
 
-from resque_web import Resque
+from resque_web import Resque, times
 from resque_web.failure import FailedJob
 from resque_web.model import Dashboard, FailureFilter
 from resque_web.model.failure_index import FailureIndex
+from resque_web.model.failure_index.columns import Memo
 
 KEY = "resque:failed"
 CLASSES = ["Archive", "Billing::Charge", "Mailer", "Ghost::MissingJob"]
@@ -123,3 +126,35 @@ def test_filtered_page_and_facets_on_ruby_data(ruby_data: redis.Redis) -> None:
     both = FailureFilter(job_class="Ghost::MissingJob", exception="NameError")
     assert d.failures.page(filter=both).total == classes["Ghost::MissingJob"]
     assert d.failures.page(filter=FailureFilter(exception="NoSuchError")).total == 0
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_the_minute_memo_reads_failed_at_like_the_parser(
+    zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index parses each minute once and adds the seconds; that must equal a full
+    parse for every format Resque writes, unreadable seconds included."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    times.clear_cache()  # zoneless times are read in the zone of the moment
+    try:
+        memo = Memo()
+        for text in [
+            "2026/11/20 20:52:09 UTC",
+            "2026/11/20 20:52:59",
+            "2026-03-08 02:30:15",  # a local time that does not exist in New York
+            "2026-11-01 01:30:15",  # one that exists twice there
+            "2026-11-27T17:05:08+05:30",
+            "2026-11-27 17:05:08 +0100",
+            "2026/11/20 20:52:60 UTC",
+            "2026/11/20 20:52:5x UTC",
+            "  2026/11/20 20:52:09 UTC",
+            "",
+        ]:
+            parsed = times.parse(text)
+            expected = math.nan if parsed is None else parsed.timestamp()
+            assert memo.epoch(text) == pytest.approx(expected, nan_ok=True), text
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+        times.clear_cache()

@@ -17,7 +17,7 @@ from typing import Any
 from .. import payload as jsonp
 from .. import times
 from ..errors import exception_name
-from ..job import Job
+from ..job import Job, display_class_of
 from .fingerprint import group_id, normalize
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -171,7 +171,8 @@ class FailedJob:
 
     @property
     def display_class(self) -> str:
-        return self.job.display_class
+        value = self.payload
+        return self.job.display_class if isinstance(value, str) else display_class_of(value)
 
     @property
     def display_args(self) -> list[Any]:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from ...failure import FailedJob
+from ...failure import FailedJob, digest
 from ...failure.store import REWRITE_LOG_CAP
 from ...keys import Keys
 from ..failure_filter import FailureFilter
@@ -61,7 +61,8 @@ class _State:
     window: list[str] = field(default_factory=list)  # digests of [window_start, change + 1]
     window_start: int = 0
     last_digest: str = ""  # digest of record[n - 1]
-    recent: deque[str] = field(default_factory=lambda: deque(maxlen=WINDOW))
+    last_raw: str = ""  # record[n - 1] itself, to compare the next one with
+    recent: deque[str] = field(default_factory=lambda: deque(maxlen=WINDOW))  # raw, up to n - 1
 
 
 class FailureIndex:
@@ -154,24 +155,35 @@ class FailureIndex:
                 break
             self._add(raws)
 
-    def _add(self, raws: Iterable[str]) -> None:
+    def _add(self, raws: list[str]) -> None:
         """Index records n, n+1, ...; the window is taken from records already read, so it
-        describes exactly the sequence indexed."""
+        describes exactly the sequence indexed. Records are compared as strings while
+        reading and only the window and the last record are digested, once per chunk."""
+        if not raws:
+            return
         state = self._state
         columns = state.columns
-        for raw in raws:
-            n = columns.n
-            failure = FailedJob(n, raw, self.queue)
-            digest = failure.digest
-            if n and digest != state.last_digest:
-                state.change_point = n - 1
-                state.window = [*state.recent, digest][-WINDOW:]
-                state.window_start = n + 1 - len(state.window)
-            elif not n:
-                state.window, state.window_start = [digest], 0
-            state.recent.append(digest)
-            columns.add(failure, self._memo)
-            state.last_digest = digest
+        start = columns.n
+        change = None
+        previous = state.last_raw
+        for offset, raw in enumerate(raws):
+            if (start or offset) and raw != previous:
+                change = start + offset - 1
+            previous = raw
+            columns.add(FailedJob(start + offset, raw, self.queue), self._memo)
+        recent = [*state.recent, *raws]  # positions start - len(state.recent) ... n - 1
+        first = start - len(state.recent)
+        if not start:
+            state.window, state.window_start = [digest(raws[0])], 0
+        if change is not None:
+            state.change_point = change
+            state.window_start = max(0, change + 2 - WINDOW, first)
+            state.window = [
+                digest(raw) for raw in recent[state.window_start - first : change + 2 - first]
+            ]
+        state.recent = deque(recent[-WINDOW:], maxlen=WINDOW)
+        state.last_raw = raws[-1]
+        state.last_digest = digest(raws[-1])
 
     # Asking it ----------------------------------------------------------------
     def counts(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
