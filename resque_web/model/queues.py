@@ -10,7 +10,7 @@ from ..job import Job
 from ..keys import FAILED_QUEUE_SUFFIX
 from .convert import as_int
 from .page import Page, clamp_page, clamp_per_page, list_indexes, list_window
-from .scripts import QUEUE_SIZES
+from .scripts import MEMBERS, QUEUE_SIZES, json_array
 
 
 class QueueNotFound(LookupError):
@@ -30,17 +30,22 @@ class Queues:
         self.redis = resque.redis
         self.keys = resque.keys
         self._sizes = self.redis.register_script(QUEUE_SIZES)
+        self._members = self.redis.register_script(MEMBERS)
 
     def names(self) -> list[str]:
-        return sorted(self.redis.smembers(self.keys.queues))
+        """Every registered queue name, sorted: one JSON string from Redis, not a
+        thousand replies for redis-py to parse."""
+        return sorted(json_array(self._members(keys=[self.keys.queues])))
 
     def all(self) -> list[QueueSummary]:
         """Every registered queue, sorted, with its size (and failure count with the
         multi-queue backend): one round trip however many queues there are."""
         keys = self.keys
-        flat = self._sizes(
-            keys=[keys.queues, keys.failed_queues],
-            args=[keys.queue(""), keys.prefix, FAILED_QUEUE_SUFFIX],
+        flat = json_array(
+            self._sizes(
+                keys=[keys.queues, keys.failed_queues],
+                args=[keys.queue(""), keys.prefix, FAILED_QUEUE_SUFFIX],
+            )
         )
         rows = [
             QueueSummary(flat[i], as_int(flat[i + 1]), None if flat[i + 2] == -1 else flat[i + 2])

@@ -1,48 +1,137 @@
-"""Lua scripts that count across many keys in one round trip.
+"""Lua scripts that read across many keys in one round trip.
 
 Summing 1,000 queue sizes as 1,000 pipelined LLENs costs redis-py more time packing and
-parsing than Redis spends answering; one script answers with a handful of numbers. The
-scripts touch keys they derive from set members (as Resque's own data model requires),
+parsing than Redis spends answering; one script answers with a handful of numbers. Where a
+page needs many names (every queue, to sort them and show the first page), the script
+answers with one JSON string (``cjson.encode``): redis-py's pure-Python parser reads one
+bulk reply instead of a thousand, and ``json.loads`` splits it in C. Scripts never sort
+(Lua compares strings with ``strcoll``, which follows the server's locale: Python sorts)
+and never build a string per item beyond the key names they must read.
+
+The scripts touch keys they derive from set members (as Resque's own data model requires),
 which standalone Redis allows; Resque does not run on Redis Cluster.
 """
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 # Key names come in as prefixes from resque_web.keys (the one module that spells them).
 # KEYS: queues set, workers set, failed_queues set, failed list, processed, failed counter
-# ARGV: queue key prefix (Keys.queue("")), worker key prefix, namespace prefix (Keys.prefix)
-# -> {queues, pending, workers, working, failed_listed, processed, failed}
+# ARGV: queue key prefix (Keys.queue("")), worker key prefix, namespace prefix (Keys.prefix),
+#       "1" to also return every queue's size
+# -> {queues, pending, workers, working, failed_listed, processed, failed[, sizes]} where
+#    sizes is the JSON array [name, size, name, size, ...] (unsorted)
 SUMMARY = """
+local call = redis.call
 local queue_prefix, worker_prefix, prefix = ARGV[1], ARGV[2], ARGV[3]
-local queues = redis.call('SMEMBERS', KEYS[1])
+local with_sizes = ARGV[4] == '1'
+local queues = call('SMEMBERS', KEYS[1])
 local pending = 0
-for _, name in ipairs(queues) do
-  pending = pending + redis.call('LLEN', queue_prefix .. name)
+local sizes = {}
+for i, name in ipairs(queues) do
+  local size = call('LLEN', queue_prefix .. name)
+  pending = pending + size
+  if with_sizes then
+    sizes[2 * i - 1] = name
+    sizes[2 * i] = size
+  end
 end
-local workers = redis.call('SMEMBERS', KEYS[2])
+local workers = call('SMEMBERS', KEYS[2])
 local working = 0
 for _, id in ipairs(workers) do
-  working = working + redis.call('EXISTS', worker_prefix .. id)
+  working = working + call('EXISTS', worker_prefix .. id)
 end
-local listed = redis.call('LLEN', KEYS[4])
-for _, name in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  listed = listed + redis.call('LLEN', prefix .. name)
+local listed = call('LLEN', KEYS[4])
+for _, name in ipairs(call('SMEMBERS', KEYS[3])) do
+  listed = listed + call('LLEN', prefix .. name)
 end
-return {#queues, pending, #workers, working, listed,
-        redis.call('GET', KEYS[5]) or '0', redis.call('GET', KEYS[6]) or '0'}
+local out = {#queues, pending, #workers, working, listed,
+             call('GET', KEYS[5]) or '0', call('GET', KEYS[6]) or '0'}
+if with_sizes then
+  out[8] = #queues > 0 and cjson.encode(sizes) or '[]'
+end
+return out
+"""
+
+# KEYS: a set -> its members as one JSON array (unsorted)
+MEMBERS = """
+local members = redis.call('SMEMBERS', KEYS[1])
+if #members == 0 then return '[]' end
+return cjson.encode(members)
 """
 
 # KEYS: queues set, failed_queues set
 # ARGV: queue key prefix, namespace prefix, failed-list suffix ("_failed")
-# -> flat {name, size, failed_size or -1, ...} for every registered queue
+# -> JSON [name, size, failed_size or -1, ...] for every registered queue (unsorted)
 QUEUE_SIZES = """
+local call = redis.call
 local queue_prefix, prefix, suffix = ARGV[1], ARGV[2], ARGV[3]
-local multi = redis.call('SCARD', KEYS[2]) > 0
+local multi = call('SCARD', KEYS[2]) > 0
 local out = {}
-for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, name in ipairs(call('SMEMBERS', KEYS[1])) do
   out[#out + 1] = name
-  out[#out + 1] = redis.call('LLEN', queue_prefix .. name)
-  out[#out + 1] = multi and redis.call('LLEN', prefix .. name .. suffix) or -1
+  out[#out + 1] = call('LLEN', queue_prefix .. name)
+  out[#out + 1] = multi and call('LLEN', prefix .. name .. suffix) or -1
 end
-return out
+if #out == 0 then return '[]' end
+return cjson.encode(out)
 """
+
+# KEYS: workers set; ARGV: worker key prefix
+# -> JSON [id, text, exact, ...] for every worker holding a job (``worker:<id>`` a non-empty
+#    string): text is the payload's run_at when it is spelled ``"run_at":"..."`` (exact 1),
+#    else the whole payload (exact 0) for Python to decode. MGET, as Resque reads them: a
+#    worker key of another type reads as idle, not as an error. Batches stay far below
+#    Lua's unpack() limit.
+WORKING = """
+local ids = redis.call('SMEMBERS', KEYS[1])
+local prefix, marker = ARGV[1], '"run_at":"'
+local out = {}
+for first = 1, #ids, 1000 do
+  local last = math.min(first + 999, #ids)
+  local batch = {}
+  for i = first, last do batch[#batch + 1] = prefix .. ids[i] end
+  local raws = redis.call('MGET', unpack(batch))
+  for j = 1, #batch do
+    local raw = raws[j]
+    if raw and raw ~= '' then
+      out[#out + 1] = ids[first + j - 1]
+      local _, stop = string.find(raw, marker, 1, true)
+      local close = stop and string.find(raw, '"', stop + 1, true)
+      if close then
+        out[#out + 1] = string.sub(raw, stop + 1, close - 1)
+        out[#out + 1] = 1
+      else
+        out[#out + 1] = raw
+        out[#out + 1] = 0
+      end
+    end
+  end
+end
+if #out == 0 then return '[]' end
+return cjson.encode(out)
+"""
+
+# KEYS: workers set; ARGV: worker key prefix, "1" to count the busy ones
+# -> {JSON array of every worker id (unsorted), busy count or -1}
+ROSTER = """
+local ids = redis.call('SMEMBERS', KEYS[1])
+if #ids == 0 then return {'[]', 0} end
+local working = -1
+if ARGV[2] == '1' then
+  local prefix = ARGV[1]
+  working = 0
+  for _, id in ipairs(ids) do
+    working = working + redis.call('EXISTS', prefix .. id)
+  end
+end
+return {cjson.encode(ids), working}
+"""
+
+
+def json_array(reply: Any) -> list[Any]:
+    """A script's ``cjson.encode``d array as a list (``[]`` for nothing)."""
+    found = json.loads(reply) if reply else []
+    return found if isinstance(found, list) else []
