@@ -8,7 +8,7 @@ from typing import Any
 from ..client import Resque
 from ..connection import mask_url
 from .convert import as_int
-from .scripts import SUMMARY
+from .scripts import SUMMARY, json_array
 
 
 @dataclass(frozen=True)
@@ -30,14 +30,25 @@ class Stats:
 
     def resque(self) -> ResqueStats:
         """One round trip however many queues and workers: a Lua script counts them."""
+        return self._read(with_sizes=False)[0]
+
+    def with_queue_sizes(self) -> tuple[ResqueStats, list[tuple[str, int]]]:
+        """The numbers and every queue's (name, size), sorted by name, from the same script
+        pass (it reads each queue's length for the total anyway): what ``/stats.txt``
+        prints, in one round trip."""
+        numbers, flat = self._read(with_sizes=True)
+        sizes = sorted(zip(flat[::2], flat[1::2]))
+        return numbers, sizes
+
+    def _read(self, with_sizes: bool) -> tuple[ResqueStats, list[Any]]:
         keys = self.keys
         replies = self._summary(
             keys=[keys.queues, keys.workers, keys.failed_queues, keys.failed, keys.processed,
                   keys.failed_count],
-            args=[keys.queue(""), keys.worker(""), keys.prefix],
+            args=[keys.queue(""), keys.worker(""), keys.prefix, "1" if with_sizes else "0"],
         )  # fmt: skip
-        queues, pending, workers, working, listed, processed, failed = replies
-        return ResqueStats(
+        queues, pending, workers, working, listed, processed, failed = replies[:7]
+        numbers = ResqueStats(
             pending=as_int(pending),
             processed=as_int(processed),
             failed=as_int(failed),
@@ -46,6 +57,7 @@ class Stats:
             working=as_int(working),
             failed_listed=as_int(listed),
         )
+        return numbers, json_array(replies[7]) if len(replies) > 7 else []
 
     def redis_info(self) -> dict[str, Any]:
         return dict(self.redis.info())

@@ -89,8 +89,7 @@ def stats_key(key: str) -> str | Response:
 
 def stats_txt() -> Response:
     """resque-web's ``/stats.txt``: ``name=value`` lines (``+=`` for ever-growing counters)."""
-    d = dashboard()
-    numbers = d.stats.resque()
+    numbers, sizes = dashboard().stats.with_queue_sizes()  # one round trip
     lines = [
         f"resque.pending={numbers.pending}",
         f"resque.processed+={numbers.processed}",
@@ -98,5 +97,5 @@ def stats_txt() -> Response:
         f"resque.workers={numbers.workers}",
         f"resque.working={numbers.working}",
     ]
-    lines += [f"queues.{q.name}={q.size}" for q in d.queues.all()]
+    lines += [f"queues.{name}={size}" for name, size in sizes]
     return Response("\n".join(lines), mimetype="text/plain")
