@@ -28,12 +28,13 @@ def overview() -> str:
     """Headline numbers, the first queues and the longest-running jobs, each a fixed-size
     read (links lead to the full lists): the page costs the same at any size."""
     d = dashboard()
+    summary = d.stats.resque()  # the one pass over every queue and worker
     return render_page(
         "overview/index.html",
         title="Overview",
-        summary=d.stats.resque(),
+        summary=summary,
         queues=d.queues.page_of_names(1, PREVIEW),
         failure_lists=d.failures.lists(),
         working=d.workers.working_page(1, PREVIEW),
-        workers_total=d.workers.count(),
+        workers_total=summary.workers,
     )

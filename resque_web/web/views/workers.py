@@ -33,22 +33,27 @@ def workers() -> str:
     hosts = d.workers.hosts()
     if len(hosts) > 1:
         return render_page("workers/hosts.html", title="Workers", hosts=hosts)
-    return workers_page("Workers", hosts=hosts)
+    return workers_page("Workers", hosts=hosts, working=d.workers.working_count())
 
 
 def workers_all() -> str:
-    return workers_page("All workers", hosts=dashboard().workers.hosts())
+    d = dashboard()
+    working = d.workers.working_count()  # first: the same script reads the ids
+    return workers_page("All workers", hosts=d.workers.hosts(), working=working)
 
 
-def workers_page(title: str, hosts: dict[str, int], host: str | None = None) -> str:
-    """One page of workers (of one host): a thousand workers page like ten."""
+def workers_page(
+    title: str, hosts: dict[str, int], host: str | None = None, working: int | None = None
+) -> str:
+    """One page of workers (of one host): a thousand workers page like ten. ``working``
+    (all workers' busy count) is shown on the unfiltered list only."""
     d = dashboard()
     args = page_args(newest_first_default=False, per_page_default=PER_PAGE)
     return render_page(
         "workers/index.html",
         title=title,
         workers=d.workers.page(args.page, args.per_page, host),
-        stats=d.stats.resque(),
+        working=working,
         host=host,
         hosts=hosts,
     )
