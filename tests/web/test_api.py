@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 import redis
+from flask import Flask, url_for
 from flask.testing import FlaskClient
+
+from resque_web.web.api import path_url
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +50,83 @@ def test_queues(client: FlaskClient, mq_client: FlaskClient) -> None:
     assert data["queues"][0]["url"] == "/api/v1/queues/critical"
     data = get_json(mq_client, "/api/v1/queues")
     assert {q["name"]: q["failed"] for q in data["queues"]}["critical"] == 4
+
+
+FIXTURE_QUEUES = [
+    "critical",
+    "default",
+    "empty-after-drain",
+    "images.resize",
+    "long-running",
+    "low.priority-batch",
+    "mailers",
+    "reports-nightly",
+    "ünïcode-队列",
+]
+
+
+def test_queues_are_paged(client: FlaskClient) -> None:
+    """Pages of the sorted queue list with totals and next/prev links; following the links
+    visits every queue once."""
+    data = get_json(client, "/api/v1/queues?per_page=4")
+    assert {k: data[k] for k in ("total", "page", "per_page", "pages", "next", "prev")} == {
+        "total": 9,
+        "page": 1,
+        "per_page": 4,
+        "pages": 3,
+        "next": "/api/v1/queues?page=2&per_page=4",
+        "prev": None,
+    }
+    assert [q["name"] for q in data["queues"]] == FIXTURE_QUEUES[:4]
+    assert data["queues"][1] == {
+        "name": "default",
+        "size": 704,
+        "failed": None,
+        "url": "/api/v1/queues/default",
+    }
+    seen = []
+    url: str | None = "/api/v1/queues?per_page=4"
+    while url:
+        data = get_json(client, url)
+        seen += [q["name"] for q in data["queues"]]
+        url = data["next"]
+    assert seen == FIXTURE_QUEUES
+    assert (data["page"], data["prev"]) == (3, "/api/v1/queues?page=2&per_page=4")
+    assert [q["size"] for q in data["queues"]] == [101]
+
+
+def test_queues_page_defaults_and_limits(client: FlaskClient, r: redis.Redis) -> None:
+    """100 a page by default and at most (a bigger or nonsense per_page falls back to 100,
+    as on the other endpoints); a page past the end shows the last one."""
+    extra = [f"extra-{n:03d}" for n in range(250)]
+    r.sadd("resque:queues", *extra)
+    r.rpush("resque:queue:extra-150", "a", "b", "c")
+    names = sorted([*FIXTURE_QUEUES, *extra])
+    for query in ("", "?per_page=1000", "?per_page=0", "?per_page=x"):
+        data = get_json(client, f"/api/v1/queues{query}")
+        assert (data["total"], data["per_page"], data["pages"]) == (259, 100, 3), query
+        assert [q["name"] for q in data["queues"]] == names[:100]
+    data = get_json(client, "/api/v1/queues?page=2")
+    assert [q["name"] for q in data["queues"]] == names[100:200]
+    assert {q["name"]: q["size"] for q in data["queues"]}["extra-150"] == 3
+    assert data["next"] == "/api/v1/queues?page=3&per_page=100"
+    data = get_json(client, "/api/v1/queues?page=99")
+    assert (data["page"], data["next"]) == (3, None)
+    assert [q["name"] for q in data["queues"]] == names[200:]
+
+
+def test_queues_page_of_no_queues(client: FlaskClient, r: redis.Redis) -> None:
+    r.delete("resque:queues")
+    data = get_json(client, "/api/v1/queues")
+    assert data == {
+        "total": 0,
+        "page": 1,
+        "per_page": 100,
+        "pages": 1,
+        "next": None,
+        "prev": None,
+        "queues": [],
+    }
 
 
 def test_queue_jobs_page(client: FlaskClient) -> None:
@@ -139,3 +219,12 @@ def test_api_errors_are_json(client: FlaskClient) -> None:
 
 def test_api_is_read_only(client: FlaskClient) -> None:
     assert client.post("/api/v1/queues/default").status_code == 405
+
+
+@pytest.mark.parametrize("script_name", ["", "/mounted here"])
+def test_queue_urls_are_url_for_built_once(app: Flask, script_name: str) -> None:
+    """The listing quotes each name as url_for would (one Werkzeug build per page)."""
+    odd = ["a/b", "with space", "100%", "ünïcode-队列", "?#&=", "a\nb", "%00", "a//b", '"<>\\^']
+    with app.test_request_context("/", environ_base={"SCRIPT_NAME": script_name}):
+        queue_url = path_url(".api_queue", "name")
+        assert [queue_url(n) for n in odd] == [url_for(".api_queue", name=n) for n in odd]
