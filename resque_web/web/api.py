@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from flask import Response, jsonify, request, url_for
 
@@ -15,14 +14,10 @@ from .blueprint import dashboard
 from .exceptions import PageError
 from .paging import page_args
 from .views.failed import filter_from
+from .views.queues import path_url
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from .blueprint import DashboardBlueprint
-
-# What Werkzeug's path converter leaves unquoted (BaseConverter.to_url).
-PATH_SAFE = "!$&'()*+,/:;=@"
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -34,16 +29,6 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule(
         "/api/v1/failed/<path:queue>", "api_failed_queue", api_failed, merge_slashes=False
     )
-
-
-def path_url(endpoint: str, arg: str) -> Callable[[str], str]:
-    """``url_for(endpoint, **{arg: value})`` for many values: the route is built once (with
-    a placeholder) and each value quoted as the route's path converter quotes it, instead of
-    a Werkzeug build per row."""
-    marker = "\x00"
-    base = url_for(endpoint, **{arg: marker})
-    head, _, tail = base.partition(quote(marker))
-    return lambda value: f"{head}{quote(value, safe=PATH_SAFE)}{tail}"
 
 
 def iso(value: datetime | None) -> str | None:

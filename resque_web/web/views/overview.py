@@ -8,6 +8,7 @@ from flask import redirect, url_for
 from werkzeug.wrappers import Response
 
 from ..blueprint import dashboard, render_page
+from .queues import row_links
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
@@ -37,4 +38,5 @@ def overview() -> str:
         failure_lists=d.failures.lists(),
         working=d.workers.working_page(1, PREVIEW),
         workers_total=summary.workers,
+        **row_links(),
     )

@@ -7,7 +7,9 @@ converter and ``url_for`` carry them. Actions POST to the queue's own URL with a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -25,6 +27,29 @@ if TYPE_CHECKING:
 
 PAGING_FIELDS = ("page", "per_page", "order")
 QUEUES_PER_PAGE = 50
+# What Werkzeug's path converter leaves unquoted (BaseConverter.to_url).
+PATH_SAFE = "!$&'()*+,/:;=@"
+
+
+def path_url(endpoint: str, arg: str) -> Callable[[str], str]:
+    """``url_for(endpoint, **{arg: value})`` for many values of a ``<path:...>`` argument:
+    the route is built once (with a placeholder) and each value quoted as the path
+    converter quotes it. A table of 50 workers links each to its page, its job and its
+    queues: 200 Werkzeug builds made a third of the page's time."""
+    marker = "\x00"
+    base = url_for(endpoint, **{arg: marker})
+    head, _, tail = base.partition(quote(marker))
+    return lambda value: f"{head}{quote(value, safe=PATH_SAFE)}{tail}"
+
+
+def row_links() -> dict[str, Callable[[str], str]]:
+    """The link builders the queue, worker and working tables call per row."""
+    return {
+        "queue_url": path_url(".queue", "name"),
+        "worker_url": path_url(".worker", "target"),
+        "working_url": path_url(".working_job", "worker_id"),
+        "failed_queue_url": path_url(".failed_queue", "queue"),
+    }
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -44,6 +69,7 @@ def queues() -> str:
         failure_lists=d.failures.lists(),
         stats=d.stats.resque(),
         more_url=None,
+        **row_links(),
     )
 
 

@@ -15,6 +15,7 @@ from flask import url_for
 from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
 from ..paging import page_args
+from .queues import row_links
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
@@ -56,6 +57,7 @@ def workers_page(
         working=working,
         host=host,
         hosts=hosts,
+        **row_links(),
     )
 
 

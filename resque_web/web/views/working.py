@@ -9,6 +9,7 @@ from flask import url_for
 from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
 from ..paging import page_args
+from .queues import row_links
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
@@ -30,6 +31,7 @@ def working() -> str:
         working=d.workers.working_page(args.page, args.per_page),
         workers_total=d.workers.count(),
         more_url=None,
+        **row_links(),
     )
 
 
