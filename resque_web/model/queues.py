@@ -10,7 +10,7 @@ from ..job import Job
 from ..keys import FAILED_QUEUE_SUFFIX
 from .convert import as_int
 from .page import Page, clamp_page, clamp_per_page, list_indexes, list_window
-from .scripts import MEMBERS, QUEUE_SIZES, json_array
+from .scripts import MEMBERS, PAGE_SIZES, QUEUE_SIZES, json_array
 
 
 class QueueNotFound(LookupError):
@@ -31,6 +31,7 @@ class Queues:
         self.keys = resque.keys
         self._sizes = self.redis.register_script(QUEUE_SIZES)
         self._members = self.redis.register_script(MEMBERS)
+        self._page_sizes = self.redis.register_script(PAGE_SIZES)
 
     def names(self) -> list[str]:
         """Every registered queue name, sorted: one JSON string from Redis, not a
@@ -60,12 +61,13 @@ class Queues:
         names = self.names()
         number = clamp_page(page, per_page, len(names))
         shown = names[(number - 1) * per_page : number * per_page]
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.scard(self.keys.failed_queues)
-        for name in shown:
-            pipe.llen(self.keys.queue(name))
-            pipe.llen(self.keys.failed_queue(name))
-        multi, *sizes = pipe.execute()
+        keys = self.keys
+        multi, *sizes = json_array(
+            self._page_sizes(
+                keys=[keys.failed_queues],
+                args=[keys.queue(""), keys.prefix, FAILED_QUEUE_SUFFIX, *shown],
+            )
+        )
         rows = [
             QueueSummary(name, int(sizes[2 * i]), int(sizes[2 * i + 1]) if multi else None)
             for i, name in enumerate(shown)

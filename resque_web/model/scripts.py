@@ -20,13 +20,14 @@ from typing import Any
 # Key names come in as prefixes from resque_web.keys (the one module that spells them).
 # KEYS: queues set, workers set, failed_queues set, failed list, processed, failed counter
 # ARGV: queue key prefix (Keys.queue("")), worker key prefix, namespace prefix (Keys.prefix),
-#       "1" to also return every queue's size
-# -> {queues, pending, workers, working, failed_listed, processed, failed[, sizes]} where
-#    sizes is the JSON array [name, size, name, size, ...] (unsorted)
+#       "1" to also return every queue's size, "0" to skip counting the busy workers
+# -> {queues, pending, workers, working (-1 when skipped), failed_listed, processed,
+#     failed[, sizes]} where sizes is the JSON array [name, size, name, size, ...] (unsorted)
 SUMMARY = """
 local call = redis.call
 local queue_prefix, worker_prefix, prefix = ARGV[1], ARGV[2], ARGV[3]
 local with_sizes = ARGV[4] == '1'
+local count_working = ARGV[5] ~= '0'
 local queues = call('SMEMBERS', KEYS[1])
 local pending = 0
 local sizes = {}
@@ -38,16 +39,21 @@ for i, name in ipairs(queues) do
     sizes[2 * i] = size
   end
 end
-local workers = call('SMEMBERS', KEYS[2])
-local working = 0
-for _, id in ipairs(workers) do
-  working = working + call('EXISTS', worker_prefix .. id)
+local workers, working = 0, -1
+if count_working then
+  local ids = call('SMEMBERS', KEYS[2])
+  workers, working = #ids, 0
+  for _, id in ipairs(ids) do
+    working = working + call('EXISTS', worker_prefix .. id)
+  end
+else
+  workers = call('SCARD', KEYS[2])
 end
 local listed = call('LLEN', KEYS[4])
 for _, name in ipairs(call('SMEMBERS', KEYS[3])) do
   listed = listed + call('LLEN', prefix .. name)
 end
-local out = {#queues, pending, #workers, working, listed,
+local out = {#queues, pending, workers, working, listed,
              call('GET', KEYS[5]) or '0', call('GET', KEYS[6]) or '0'}
 if with_sizes then
   out[8] = #queues > 0 and cjson.encode(sizes) or '[]'
@@ -128,6 +134,48 @@ if ARGV[2] == '1' then
   end
 end
 return {cjson.encode(ids), working}
+"""
+
+# KEYS: failed_queues set; ARGV: queue key prefix, namespace prefix, failed-list suffix,
+#       then the names of one page of queues
+# -> JSON [multi (1/0), size, failed_size or -1, size, failed_size or -1, ...] in that order.
+#    One command with a page of names, not a pipeline of two LLENs per queue: redis-py
+#    packs and parses each command of a pipeline on its own.
+PAGE_SIZES = """
+local call = redis.call
+local queue_prefix, prefix, suffix = ARGV[1], ARGV[2], ARGV[3]
+local multi = call('SCARD', KEYS[1]) > 0
+local out = {multi and 1 or 0}
+for i = 4, #ARGV do
+  out[#out + 1] = call('LLEN', queue_prefix .. ARGV[i])
+  out[#out + 1] = multi and call('LLEN', prefix .. ARGV[i] .. suffix) or -1
+end
+return cjson.encode(out)
+"""
+
+# KEYS: heartbeats hash
+# ARGV: head and tail of the keys worker:<id>, worker:<id>:started, stat:processed:<id>,
+#       stat:failed:<id> (as resque_web.keys spells them around an id), then worker ids
+# -> JSON [[seconds, microseconds], jobs, started, processed, failed, heartbeats], each a
+#    list in the order of the ids, false where missing. MGET and HMGET, as Resque reads
+#    them: one command for a page of workers instead of a pipeline of six with the keys.
+WORKER_ROWS = """
+local call = redis.call
+local ids = {}
+for i = 9, #ARGV do ids[#ids + 1] = ARGV[i] end
+local function values(head, tail)
+  local keys = {}
+  for i, id in ipairs(ids) do keys[i] = head .. id .. tail end
+  return call('MGET', unpack(keys))
+end
+return cjson.encode({
+  call('TIME'),
+  values(ARGV[1], ARGV[2]),
+  values(ARGV[3], ARGV[4]),
+  values(ARGV[5], ARGV[6]),
+  values(ARGV[7], ARGV[8]),
+  call('HMGET', KEYS[1], unpack(ids)),
+})
 """
 
 

@@ -28,9 +28,11 @@ class Stats:
         self.keys = resque.keys
         self._summary = self.redis.register_script(SUMMARY)
 
-    def resque(self) -> ResqueStats:
-        """One round trip however many queues and workers: a Lua script counts them."""
-        return self._read(with_sizes=False)[0]
+    def resque(self, count_working: bool = True) -> ResqueStats:
+        """One round trip however many queues and workers: a Lua script counts them.
+        Without ``count_working`` the busy workers are not counted (``working`` is -1): a
+        page that reads who is busy anyway counts them there, in the same pass."""
+        return self._read(with_sizes=False, count_working=count_working)[0]
 
     def with_queue_sizes(self) -> tuple[ResqueStats, list[tuple[str, int]]]:
         """The numbers and every queue's (name, size), sorted by name, from the same script
@@ -40,12 +42,13 @@ class Stats:
         sizes = sorted(zip(flat[::2], flat[1::2]))
         return numbers, sizes
 
-    def _read(self, with_sizes: bool) -> tuple[ResqueStats, list[Any]]:
+    def _read(self, with_sizes: bool, count_working: bool = True) -> tuple[ResqueStats, list[Any]]:
         keys = self.keys
         replies = self._summary(
             keys=[keys.queues, keys.workers, keys.failed_queues, keys.failed, keys.processed,
                   keys.failed_count],
-            args=[keys.queue(""), keys.worker(""), keys.prefix, "1" if with_sizes else "0"],
+            args=[keys.queue(""), keys.worker(""), keys.prefix, "1" if with_sizes else "0",
+                  "1" if count_working else "0"],
         )  # fmt: skip
         queues, pending, workers, working, listed, processed, failed = replies[:7]
         numbers = ResqueStats(
@@ -54,7 +57,7 @@ class Stats:
             failed=as_int(failed),
             queues=as_int(queues),
             workers=as_int(workers),
-            working=as_int(working),
+            working=int(working),
             failed_listed=as_int(listed),
         )
         return numbers, json_array(replies[7]) if len(replies) > 7 else []

@@ -14,11 +14,15 @@ from ..client import Resque
 from ..job import Job
 from .convert import as_int
 from .page import Page, clamp_page, clamp_per_page
-from .scripts import ROSTER, WORKING, json_array
+from .scripts import ROSTER, WORKER_ROWS, WORKING, json_array
 
 # Resque 3.0 prunes a worker whose heartbeat is older than prune_interval, which defaults to
 # five heartbeat intervals of 60 s.
 PRUNE_INTERVAL = 300
+# Workers read in full per script call (a page is at most 500; Lua's unpack() takes ~8,000).
+LOAD_BATCH = 1000
+# Stands for the id in a worker key's spelling, to pass the script the text around it.
+_ID = "\x00id\x00"
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ class Workers:
         self._working: int | None = None
         self._roster = self.redis.register_script(ROSTER)
         self._busy = self.redis.register_script(WORKING)
+        self._rows = self.redis.register_script(WORKER_ROWS)
 
     def ids(self) -> list[str]:
         """Every registered worker id, sorted; read once per request (a Workers object
@@ -208,17 +213,29 @@ class Workers:
         return [host, *found] if bare < len(ids) and ids[bare] == host else found
 
     def _load(self, ids: list[str]) -> list[WorkerInfo]:
-        if not ids:
-            return []
+        """The workers ``ids`` in full: a script call per ``LOAD_BATCH`` of them."""
+        out: list[WorkerInfo] = []
+        for start in range(0, len(ids), LOAD_BATCH):
+            out += self._load_batch(ids[start : start + LOAD_BATCH])
+        return out
+
+    def _load_batch(self, ids: list[str]) -> list[WorkerInfo]:
         keys = self.keys
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.time()
-        pipe.mget([keys.worker(i) for i in ids])
-        pipe.mget([keys.worker_started(i) for i in ids])
-        pipe.mget([keys.worker_stat("processed", i) for i in ids])
-        pipe.mget([keys.worker_stat("failed", i) for i in ids])
-        pipe.hmget(keys.heartbeats, ids)
-        now_pair, jobs, started, processed, failed, beats = pipe.execute()
+        around = [
+            part
+            for key in (
+                keys.worker(_ID),
+                keys.worker_started(_ID),
+                keys.worker_stat("processed", _ID),
+                keys.worker_stat("failed", _ID),
+            )
+            for part in key.split(_ID)
+        ]
+        now_pair, *columns = json_array(self._rows(keys=[keys.heartbeats], args=[*around, *ids]))
+        # JSON false (Lua's nil) is a missing key.
+        jobs, started, processed, failed, beats = (
+            [v if isinstance(v, str) else None for v in column] for column in columns
+        )
         now = self.clock() if self.clock else float(now_pair[0]) + float(now_pair[1]) / 1e6
         out = []
         for n, worker_id in enumerate(ids):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from flask import redirect, url_for
@@ -29,14 +30,17 @@ def overview() -> str:
     """Headline numbers, the first queues and the longest-running jobs, each a fixed-size
     read (links lead to the full lists): the page costs the same at any size."""
     d = dashboard()
-    summary = d.stats.resque()  # the one pass over every queue and worker
+    # One pass over every queue (the pending total) and one over every worker (who is
+    # busy, longest first): the busy count is that list's length, not a second pass.
+    working = d.workers.working_page(1, PREVIEW)
+    summary = replace(d.stats.resque(count_working=False), working=working.total)
     return render_page(
         "overview/index.html",
         title="Overview",
         summary=summary,
         queues=d.queues.page_of_names(1, PREVIEW),
         failure_lists=d.failures.lists(),
-        working=d.workers.working_page(1, PREVIEW),
+        working=working,
         workers_total=summary.workers,
         **row_links(),
     )
