@@ -9,7 +9,7 @@ import redis
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
-from resque_web.web.api import path_url
+from resque_web.web.views.queues import path_url
 
 
 @pytest.fixture(autouse=True)
@@ -222,9 +222,22 @@ def test_api_is_read_only(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("script_name", ["", "/mounted here"])
-def test_queue_urls_are_url_for_built_once(app: Flask, script_name: str) -> None:
-    """The listing quotes each name as url_for would (one Werkzeug build per page)."""
+@pytest.mark.parametrize(
+    ("endpoint", "arg"),
+    [
+        (".api_queue", "name"),
+        (".queue", "name"),
+        (".worker", "target"),
+        (".working_job", "worker_id"),
+        (".failed_queue", "queue"),
+    ],
+)
+def test_row_links_are_url_for_built_once(
+    app: Flask, script_name: str, endpoint: str, arg: str
+) -> None:
+    """Tables and listings quote each name as url_for would (one Werkzeug build a page)."""
     odd = ["a/b", "with space", "100%", "ünïcode-队列", "?#&=", "a\nb", "%00", "a//b", '"<>\\^']
+    odd += ["host-1:42:a/b,with space,100%", "h:1:*"]
     with app.test_request_context("/", environ_base={"SCRIPT_NAME": script_name}):
-        queue_url = path_url(".api_queue", "name")
-        assert [queue_url(n) for n in odd] == [url_for(".api_queue", name=n) for n in odd]
+        link = path_url(endpoint, arg)
+        assert [link(n) for n in odd] == [url_for(endpoint, **{arg: n}) for n in odd]
