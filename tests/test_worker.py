@@ -259,6 +259,61 @@ def test_fork_child_outcomes(redis_url: str, r: redis.Redis, resque: Resque) -> 
     assert r.get(K.processed) == "3"
 
 
+FORKING_JOB = """
+import os, signal
+from resque_web import job
+
+@job("ForkThenDie")
+class ForkThenDie:
+    @staticmethod
+    def perform():
+        if os.fork() == 0:
+            return  # the grandchild gets back to the worker's code, which reports for it
+        os.wait()
+        os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_only_the_childs_own_report_counts(
+    redis_url: str, r: redis.Redis, resque: Resque, tmp_path: Path
+) -> None:
+    """Children report their outcome on a pipe before they exit; a process the job forked
+    that reports too (here: with success) does not speak for the child."""
+    jobs = tmp_path / "forking_jobs.py"
+    jobs.write_text(FORKING_JOB)
+    resque.enqueue_to("default", "ForkThenDie")
+    done = run_burst(redis_url, "--queues", "default", "-r", str(jobs))
+    assert done.returncode == 0, done.stderr
+    (killed,) = failures(r)
+    assert killed["exception"] == "Resque::DirtyExit", killed
+    assert "SIGKILL" in killed["error"]
+
+
+def zombies(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_children_that_reported_are_reaped_once_idle(
+    redis_url: str, r: redis.Redis, resque: Resque
+) -> None:
+    for n in range(3):
+        resque.enqueue_to("default", "Noop", n)
+    with RunningWorker(redis_url, "default") as worker:
+        wait_until(lambda: r.get(K.processed) == "3", what="the jobs")
+        wait_until(lambda: not zombies(worker.process.pid), what="no zombie children")
+        worker.signal(signal.SIGQUIT)
+        assert worker.wait()[0] == 0
+
+
 def test_multi_queue_failure_backend(redis_url: str, r: redis.Redis, resque: Resque) -> None:
     resque.enqueue_to("critical", "Boom")
     done = run_burst(

@@ -136,6 +136,7 @@ class Worker:
         while not self.signals.shutdown:
             if self.signals.paused:
                 self._flush_done()
+                self.runner.reap()
                 if self.config.burst:
                     return
                 self.signals.sleep(self.config.interval)
@@ -145,6 +146,7 @@ class Worker:
             if isinstance(got, Reserved):
                 self._work(got)
                 continue
+            self.runner.reap()  # no child left behind while idle
             if self.config.burst:
                 return
             self.signals.sleep(self.config.interval)
@@ -156,6 +158,7 @@ class Worker:
             self.log.info("pause-all-workers %s", state)
 
     def _teardown(self, crash: BaseException | None) -> None:
+        self.runner.reap()
         if not self.heartbeat.started:  # Redis never answered: nothing of ours is there
             self.reserver.close()
             return
