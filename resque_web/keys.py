@@ -147,10 +147,11 @@ class Keys:
         return self.web(f"bulk:{op_id}:lock")
 
     def rewrites(self, list_key: str) -> str:
-        """Positions of a failure list the dashboard rewrote in place (retried), newest
-        last and capped, so every process's failure index can follow them."""
+        """The dashboard's changes to a failure list, newest last and capped: a position
+        rewritten in place (retried), or ``-1 - position`` for a removal, so every
+        process's failure index can follow them. (Named before removals were logged too.)"""
         return self.web(f"rewrites:{self.strip(list_key)}")
 
     def rewrite_count(self, list_key: str) -> str:
-        """How many positions were ever appended to :meth:`rewrites`."""
+        """How many changes were ever appended to :meth:`rewrites`."""
         return self.web(f"rewrites:{self.strip(list_key)}:count")

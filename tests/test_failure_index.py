@@ -13,7 +13,8 @@ import pytest
 import redis
 
 from resque_web import Resque, times
-from resque_web.failure import FailedJob
+from resque_web.failure import FailedJob, FailureList, digest
+from resque_web.keys import Keys
 from resque_web.model import Dashboard, FailureFilter
 from resque_web.model.failure_index import FailureIndex
 from resque_web.model.failure_index.columns import Memo
@@ -68,6 +69,84 @@ def mutate(r: redis.Redis, rng: random.Random) -> str:
     else:
         r.delete(KEY)
     return op
+
+
+def dashboard_change(r: redis.Redis, rng: random.Random) -> str:
+    """A change made through the dashboard (logged for the index): remove, retry, retry and
+    remove, or remove a selection, of records named by position and digest."""
+    failures = FailureList(r, Keys("resque"), KEY)
+    size = r.llen(KEY)
+    if size == 0:
+        r.rpush(KEY, record(rng, True))
+        return "append"
+    # Often the newest: what people remove first, and where the index's window is.
+    pick = [rng.randrange(max(0, size - 20), size) if rng.random() < 0.5 else rng.randrange(size)]
+    pick += [rng.randrange(size) for _ in range(rng.choice([0, 0, 1, 5]))]
+    rows = [(i, digest(r.lindex(KEY, i))) for i in sorted(set(pick))]
+    op = rng.choice(["remove", "retry", "retry+remove"])
+    if op == "retry+remove":
+        failures.act_on(rows, "retry", remove=True)
+    else:
+        failures.act_on(rows, op)
+    return f"dashboard {op} {[i for i, _ in rows]}"
+
+
+def exact(r: redis.Redis) -> dict[str, list[int]]:
+    """Positions of each class and of the retried failures, read from the list itself."""
+    out: dict[str, list[int]] = {}
+    for i, raw in enumerate(r.lrange(KEY, 0, -1)):
+        failure = FailedJob(i, raw)
+        out.setdefault(failure.display_class, []).append(i)
+        if failure.retried:
+            out.setdefault("(retried)", []).append(i)
+    return out
+
+
+def indexed(index: FailureIndex) -> dict[str, list[int]]:
+    out = {name: index.select(FailureFilter(job_class=name)) for name, _ in index.counts()[0]}
+    retried = index.select(FailureFilter(retried=True))
+    return {**out, **({"(retried)": retried} if retried else {})}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dashboard_removals_are_followed_without_a_rebuild(r: redis.Redis, seed: int) -> None:
+    """Removals and retries through the dashboard are logged: the index drops and marks
+    exactly those positions (every position of every class, and the retried flags, stay
+    exact) and never reads the list again, while workers keep appending. (A list whose
+    remembered end is removed whole is re-read; 300 records keep this one long enough.)"""
+    rng = random.Random(seed)
+    r.rpush(KEY, *[record(rng, rng.random() < 0.5) for _ in range(300)])
+    index = FailureIndex(r, KEY)
+    index.refresh()
+    for step in range(120):
+        ops = [
+            dashboard_change(r, rng) if rng.random() < 0.7 else mutate_append(r, rng)
+            for _ in range(rng.randint(1, 3))
+        ]
+        assert indexed(index) == exact(r), f"step {step} after {ops}"
+    assert index.rebuilds == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dashboard_and_ruby_changes_mixed_never_give_a_wrong_count(
+    r: redis.Redis, seed: int
+) -> None:
+    rng = random.Random(100 + seed)
+    index = FailureIndex(r, KEY)
+    for step in range(150):
+        ops = [
+            dashboard_change(r, rng) if rng.random() < 0.5 else mutate(r, rng)
+            for _ in range(rng.randint(1, 4))
+        ]
+        classes, exceptions = index.counts()
+        want_classes, want_exceptions = truth(r)
+        assert dict(classes) == dict(want_classes), f"step {step} after {ops}"
+        assert dict(exceptions) == dict(want_exceptions), f"step {step} after {ops}"
+
+
+def mutate_append(r: redis.Redis, rng: random.Random) -> str:
+    r.rpush(KEY, *[record(rng, rng.random() < 0.5) for _ in range(rng.randint(1, 3))])
+    return "append"
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -5,15 +5,15 @@ script verifies every one before it changes anything, so a click never hits a fa
 moved into the clicked row, and a chunk is applied whole or not at all.
 
 A removal may *hold* what it removes (the undo window): the removed records go to a holding
-list with a TTL in the same script, so no failure is ever only in Python's hands. In-place
-rewrites (a retry's ``retried_at``) are logged by position so every dashboard process's
-failure index can follow them without reading the list again.
+list with a TTL in the same script, so no failure is ever only in Python's hands. Removals
+and in-place rewrites (a retry's ``retried_at``) are logged by position, so every dashboard
+process's failure index can follow them without reading the list again.
 """
 
 from __future__ import annotations
 
-# KEYS[1] failure list, KEYS[2] the `queues` set, KEYS[3] holding list, KEYS[4] rewrite
-# log, KEYS[5] rewrite counter.
+# KEYS[1] failure list, KEYS[2] the `queues` set, KEYS[3] holding list, KEYS[4] change
+# log, KEYS[5] its counter.
 # ARGV[1] tombstone (unique per call), ARGV[2] holding TTL in seconds ("0": do not hold),
 # ARGV[3] rewrite-log cap, then groups of 6:
 #   index, sha1, new value ("" = remove the failure), queue name, queue key, item ("" = no push)
@@ -33,6 +33,7 @@ for i = 0, n - 1 do
 end
 local removed = {}
 local rewritten = {}
+local seen = {}
 for i = 0, n - 1 do
   local b = 4 + i * 6
   local index = tonumber(ARGV[b])
@@ -42,9 +43,10 @@ for i = 0, n - 1 do
     end
     redis.call('LSET', KEYS[1], index, tomb)
     removed[#removed + 1] = index
+    seen[index] = ARGV[b + 1]
   else
     redis.call('LSET', KEYS[1], index, ARGV[b + 2])
-    rewritten[#rewritten + 1] = index
+    rewritten[#rewritten + 1] = {index, ARGV[b + 1] .. ':' .. redis.sha1hex(ARGV[b + 2])}
   end
   if ARGV[b + 5] ~= '' then
     redis.call('SADD', KEYS[2], ARGV[b + 3])
@@ -57,18 +59,25 @@ if #removed > 0 then
     redis.call('EXPIRE', KEYS[3], ttl)
   end
 end
-if #rewritten > 0 then
-  for _, index in ipairs(rewritten) do
-    local shift = 0
-    for _, gone in ipairs(removed) do
-      if gone < index then
-        shift = shift + 1
-      end
+-- The change log: removals first, highest position first (so each is a position in the
+-- list as the ones before it left it), as "<-1 - position>:<SHA-1 of the removed value>";
+-- then rewrites, as "<position in the list after the removals>:<old SHA-1>:<new SHA-1>".
+table.sort(removed, function(a, b) return a > b end)
+for _, index in ipairs(removed) do
+  redis.call('RPUSH', KEYS[4], (-1 - index) .. ':' .. seen[index])
+end
+for _, change in ipairs(rewritten) do
+  local shift = 0
+  for _, gone in ipairs(removed) do
+    if gone < change[1] then
+      shift = shift + 1
     end
-    redis.call('RPUSH', KEYS[4], index - shift)
   end
+  redis.call('RPUSH', KEYS[4], (change[1] - shift) .. ':' .. change[2])
+end
+if #removed + #rewritten > 0 then
   redis.call('LTRIM', KEYS[4], -cap, -1)
-  redis.call('INCRBY', KEYS[5], #rewritten)
+  redis.call('INCRBY', KEYS[5], #removed + #rewritten)
 end
 return #removed
 """

@@ -27,7 +27,7 @@ SEARCH_WINDOW = 1000
 # Digests a resumable bulk action keeps of the records just before its cursor.
 ANCHORS = 4
 _ATTEMPTS = 5
-# Positions rewritten in place that the rewrite log keeps for failure indexes to follow.
+# Changes (removals, in-place rewrites) the change log keeps for failure indexes to follow.
 REWRITE_LOG_CAP = 10_000
 
 Predicate = Callable[[FailedJob], bool]

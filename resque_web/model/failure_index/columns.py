@@ -65,6 +65,27 @@ class Columns:
         self.retried.append(1 if failure.retried else 0)
         self.n += 1
 
+    def without(self, deleted: Iterable[int]) -> Columns:
+        """A copy without the records at ``deleted``, later ones moved up: what a removal
+        does to the list. Value ids stay; positions are recounted (O(n), no record read)."""
+        dead = set(deleted)
+        keep = [p for p in range(self.n) if p not in dead]
+        out = Columns()
+        out.n = len(keep)
+        out.fingerprints = self.fingerprints
+        for name, dim in self.dims.items():
+            copy = out.dims[name]
+            copy.names, copy.ids = list(dim.names), dict(dim.ids)
+            copy.postings = [array("q") for _ in dim.names]
+            column = dim.column
+            copy.column = array("i", [column[p] for p in keep])
+            for position, ident in enumerate(copy.column):
+                copy.postings[ident].append(position)
+        at, retried = self.failed_at, self.retried
+        out.failed_at = array("d", [at[p] for p in keep])
+        out.retried = bytearray(retried[p] for p in keep)
+        return out
+
     def mark_retried(self, positions: Iterable[int]) -> None:
         for position in positions:
             if 0 <= position < self.n:

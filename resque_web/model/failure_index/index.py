@@ -11,31 +11,34 @@ that the prefix is still the same sequence:
 * Removals (``LSET`` a tombstone + ``LREM``, or ``LREM`` by value) shift every later item
   one place left. The index remembers the last *change point* ``b`` of its prefix (the last
   position whose record differs from the next one) with the records around it, and the
-  prefix's last record. A removal at or before ``b`` moves a different record onto ``b``;
-  a removal after ``b`` falls in the final run of identical records, so the prefix keeps
-  the same records unless a new one slid into position ``n - 1``, which is checked too.
-* In-place rewrites (a retry's ``retried_at``) change bytes; if one lands on a checked
-  position the index is rebuilt, otherwise only the retried flag changes. The dashboard's
-  own rewrites are logged by position (:mod:`resque_web.failure.scripts`): the check reads
-  the log's counter in the same round trip and, when it moved, marks those positions
-  retried. Another dashboard's retries (Ruby's resque-web) are not logged; such a row
-  shows its true state, and counts by retried catch up at the next rebuild.
+  prefix's last record (:mod:`.tail`). A removal at or before ``b`` moves a different
+  record onto ``b``; a removal after ``b`` falls in the final run of identical records, so
+  the prefix keeps the same records unless a new one slid into position ``n - 1``, which
+  is checked too.
+* The dashboard's own changes are logged (:mod:`resque_web.failure.scripts`): removals and
+  in-place rewrites (a retry's ``retried_at``), by position. The check reads the log's
+  counter in the same round trip; when it moved, the index applies the entries (drops the
+  removed positions, marks the rewritten ones retried) and checks again, so removing a
+  failure costs milliseconds instead of a rebuild. Another dashboard's changes (Ruby's
+  resque-web) are not logged: its removals fail the check and rebuild the index; its
+  retries show their true state on the row, and counts by retried catch up at a rebuild.
 * Anything else (a clear, a shorter list, a mismatch) rebuilds the index from scratch.
 
 The check is one pipelined round trip. Rows shown from the index are re-read and
 re-checked against the filter, so a change between the check and the read cannot put a
 wrong row on the page; bulk actions check every record they touch against the filter.
 
-Everything is read in the same pass: one record costs one JSON decode, and the parts that
-repeat (failed-at texts, messages) are parsed once per distinct value.
+A rebuild of 100,000 records takes seconds, so pages ask with a budget
+(:meth:`FailureIndex.refresh_within`): the work runs in a background thread and a page that
+cannot wait shows what it can without counts (see :mod:`resque_web.model.failures`).
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections import deque
-from collections.abc import Iterable
+from bisect import insort
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import redis
@@ -46,23 +49,49 @@ from ...keys import Keys
 from ..failure_filter import FailureFilter
 from .columns import Columns, Memo
 from .groups import GroupSummary, summarize
+from .tail import WINDOW, Tail
 
 CHUNK = 2000
-# How many records before the change point are compared: a repeating pattern of
-# byte-identical records would have to be longer than this to go unnoticed.
-WINDOW = 16
+# A change log read more often than this in one refresh means the list is busy: rebuild.
+_LOG_ROUNDS = 3
+
+__all__ = ["CHUNK", "WINDOW", "FailureIndex", "IndexRegistry", "indexes"]
 
 
 @dataclass
 class _State:
     columns: Columns = field(default_factory=Columns)  # the prefix [0, n)
-    rewrites: int = 0  # the rewrite log's counter when last looked at
-    change_point: int = -1  # last i < n - 1 with record[i] != record[i + 1]
-    window: list[str] = field(default_factory=list)  # digests of [window_start, change + 1]
-    window_start: int = 0
-    last_digest: str = ""  # digest of record[n - 1]
-    last_raw: str = ""  # record[n - 1] itself, to compare the next one with
-    recent: deque[str] = field(default_factory=lambda: deque(maxlen=WINDOW))  # raw, up to n - 1
+    rewrites: int = 0  # the change log's counter when last looked at
+    tail: Tail = field(default_factory=Tail)
+
+
+class _Build:
+    """One background refresh; a request waits for it as long as it can afford."""
+
+    def __init__(self, work: Callable[[], int]) -> None:
+        self.total: int | None = None
+        self.error: BaseException | None = None
+        self._work = work
+        self._thread = threading.Thread(target=self._run, name="failure-index", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.total = self._work()
+        except BaseException as exc:  # handed to whoever waits: it names the cause
+            self.error = exc
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self, seconds: float) -> int | None:
+        self._thread.join(seconds)
+        if self._thread.is_alive():
+            return None
+        if self.error is not None:
+            raise self.error
+        return self.total
 
 
 class FailureIndex:
@@ -80,7 +109,10 @@ class FailureIndex:
         self._state = _State()
         self._memo = Memo()
         self._lock = threading.Lock()
+        self._build: _Build | None = None
+        self._build_lock = threading.Lock()
         self._groups_cache: tuple[object, list[GroupSummary]] | None = None
+        self.total = 0  # the list's length at the last check
         self.rebuilds = 0  # how often the prefix check failed (for tests and benchmarks)
 
     @property
@@ -92,98 +124,141 @@ class FailureIndex:
         """Changes whenever what the index says may have changed."""
         return (self.rebuilds, self._state.columns.n, self._state.rewrites)
 
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(records indexed, the list's length) while a refresh is under way."""
+        return self._state.columns.n, max(self.total, self._state.columns.n)
+
     # Keeping it current --------------------------------------------------------
     def refresh(self) -> int:
         """Bring the index up to date; returns the list's length. One round trip when
         nothing changed, plus one per CHUNK new failures."""
         with self._lock:
-            total, rewrites = self._check()
-            if total is None:
-                self.rebuilds += 1
-                self._state = _State(rewrites=rewrites)
-                total = int(self.redis.llen(self.key))
-            elif rewrites != self._state.rewrites:
-                self._follow_rewrites(rewrites)
+            total = self._sync()
             self._extend(total)
             return total
 
-    def _check(self) -> tuple[int | None, int]:
-        """The list's length if the indexed prefix is intact (else None), and the rewrite
-        log's counter, read before any record so no rewrite can slip between."""
+    def refresh_within(self, seconds: float) -> int | None:
+        """:meth:`refresh`, waited for at most ``seconds``: the list's length, or None
+        while it still runs (see :attr:`progress`). Up to a CHUNK of new records is read
+        right here; more, or a rebuild, in a background thread (a Redis error in it is
+        raised here)."""
+        if self._lock.acquire(blocking=False):
+            try:
+                total = self._sync()
+                if total - self.n <= CHUNK:
+                    self._extend(total)
+                    return total
+            finally:
+                self._lock.release()
+        self.start()
+        with self._build_lock:
+            build = self._build
+        return build.wait(seconds) if build is not None else self.refresh()
+
+    def start(self) -> None:
+        """Begin bringing the index up to date in the background (a process's warm-up,
+        or a rebuild a page cannot wait for)."""
+        with self._build_lock:
+            if self._build is None or not self._build.running:
+                self._build = _Build(self.refresh)
+
+    def _sync(self) -> int:
+        """The list's length, once the index holds only a prefix the list still starts
+        with: the change log followed, the prefix checked, emptied when either fails. The
+        log's counter is read with the checked records, so no logged change slips between."""
+        for _ in range(_LOG_ROUNDS):
+            total, count, window, last = self._check()
+            state = self._state
+            if count == state.rewrites:
+                if state.columns.n and not self._intact(total, window, last):
+                    self._reset(count)
+                self.total = total
+                return total
+            if not self._follow(count):
+                break
+        self._reset(count)
+        self.total = total
+        return total
+
+    def _reset(self, count: int) -> None:
+        self.rebuilds += 1
+        self._state = _State(rewrites=count)
+
+    def _check(self) -> tuple[int, int, list[str], str | None]:
         state = self._state
-        n = state.columns.n
+        n, tail = state.columns.n, state.tail
         pipe = self.redis.pipeline(transaction=True)
         pipe.llen(self.key)
         pipe.get(self._log_count)
         if n:
-            pipe.lrange(self.key, state.window_start, state.window_start + len(state.window) - 1)
+            pipe.lrange(self.key, tail.window_start, tail.window_start + len(tail.window) - 1)
             pipe.lindex(self.key, n - 1)
         replies = pipe.execute()
-        total, rewrites = int(replies[0]), int(replies[1] or 0)
-        if not n:
-            return total, rewrites
-        return self._intact(total, replies[2], replies[3]), rewrites
+        total, count = int(replies[0]), int(replies[1] or 0)
+        return (total, count, replies[2], replies[3]) if n else (total, count, [], None)
 
-    def _follow_rewrites(self, rewrites: int) -> None:
-        """Mark the positions the dashboard rewrote (retried) since the last look; a gap
-        longer than the log keeps means a rebuild."""
+    def _follow(self, count: int) -> bool:
+        """Apply the change log's entries since the last look: removals drop positions,
+        rewrites mark them retried. False when the log no longer holds them all."""
         state = self._state
-        missed = rewrites - state.rewrites
+        missed = count - state.rewrites
         if missed < 0 or missed > REWRITE_LOG_CAP:
-            self.rebuilds += 1
-            self._state = _State(rewrites=rewrites)
-            return
-        positions = self.redis.lrange(self._log, -missed, -1)
-        state.columns.mark_retried(int(p) for p in positions)
-        state.rewrites = rewrites
+            return False
+        entries = self.redis.lrange(self._log, -missed, -1)
+        if len(entries) != missed:
+            return False
+        n = state.columns.n
+        if not n:
+            state.rewrites = count
+            return True
+        edit = state.tail.edit(n)
+        deleted: list[int] = []  # positions in the prefix as indexed, ascending
+        retried: list[int] = []
+        for entry in entries:
+            spot, _, digests = entry.partition(":")
+            old, _, new = digests.partition(":")
+            removal = int(spot) < 0
+            position = _indexed_position(-1 - int(spot) if removal else int(spot), deleted)
+            if position >= n:
+                continue  # beyond the prefix: read when the index extends
+            if removal:
+                if not edit.remove(position, old):
+                    return False
+                insort(deleted, position)
+            else:
+                if not edit.rewrite(position, old, new):
+                    return False
+                retried.append(position)
+        if len(deleted) == n:
+            self._state = _State(rewrites=count)  # everything indexed is gone
+            return True
+        tail = edit.finish(deleted) if deleted or retried else state.tail
+        if tail is None:
+            return False
+        state.columns.mark_retried(retried)
+        if deleted:
+            state.columns = state.columns.without(deleted)
+        state.tail = tail
+        state.rewrites = count
+        return True
 
-    def _intact(self, total: int, window: list[str], last: str | None) -> int | None:
-        state = self._state
-        if total < state.columns.n or last is None:
-            return None
-        if FailedJob(0, last).digest != state.last_digest:
-            return None
-        if [FailedJob(0, raw).digest for raw in window] != state.window:
-            return None
-        return total
+    def _intact(self, total: int, window: list[str], last: str | None) -> bool:
+        tail = self._state.tail
+        if total < self._state.columns.n or last is None:
+            return False
+        return digest(last) == tail.last_digest and [digest(r) for r in window] == tail.window
 
     def _extend(self, total: int) -> None:
-        columns = self._state.columns
-        while columns.n < total:
-            raws = self.redis.lrange(self.key, columns.n, min(total, columns.n + CHUNK) - 1)
+        state = self._state
+        while state.columns.n < total:
+            start = state.columns.n
+            raws = self.redis.lrange(self.key, start, min(total, start + CHUNK) - 1)
             if not raws:
                 break
-            self._add(raws)
-
-    def _add(self, raws: list[str]) -> None:
-        """Index records n, n+1, ...; the window is taken from records already read, so it
-        describes exactly the sequence indexed. Records are compared as strings while
-        reading and only the window and the last record are digested, once per chunk."""
-        if not raws:
-            return
-        state = self._state
-        columns = state.columns
-        start = columns.n
-        change = None
-        previous = state.last_raw
-        for offset, raw in enumerate(raws):
-            if (start or offset) and raw != previous:
-                change = start + offset - 1
-            previous = raw
-            columns.add(FailedJob(start + offset, raw, self.queue), self._memo)
-        recent = [*state.recent, *raws]  # positions start - len(state.recent) ... n - 1
-        first = start - len(state.recent)
-        if not start:
-            state.window, state.window_start = [digest(raws[0])], 0
-        if change is not None:
-            state.change_point = change
-            state.window_start = max(0, change + 2 - WINDOW, first)
-            state.window = [
-                digest(raw) for raw in recent[state.window_start - first : change + 2 - first]
-            ]
-        state.recent = deque(recent[-WINDOW:], maxlen=WINDOW)
-        state.last_raw = raws[-1]
-        state.last_digest = digest(raws[-1])
+            for offset, raw in enumerate(raws):
+                state.columns.add(FailedJob(start + offset, raw, self.queue), self._memo)
+            state.tail.extend(start, raws)
 
     # Asking it ----------------------------------------------------------------
     def counts(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
@@ -258,6 +333,16 @@ class FailureIndex:
     def group(self, group: str) -> tuple[str, str] | None:
         """(exception, fingerprint text) of a group id, if the list holds it."""
         return self._state.columns.fingerprints.get(group)
+
+
+def _indexed_position(position: int, deleted: list[int]) -> int:
+    """Where a position of the list, after the removals in ``deleted`` (ascending,
+    positions as indexed), was in the prefix as indexed."""
+    for gone in deleted:
+        if gone > position:
+            break
+        position += 1
+    return position
 
 
 class IndexRegistry:
