@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from ..client import Resque
@@ -39,7 +40,7 @@ class Stats:
         pass (it reads each queue's length for the total anyway): what ``/stats.txt``
         prints, in one round trip."""
         numbers, flat = self._read(with_sizes=True)
-        sizes = sorted(zip(flat[::2], flat[1::2]))
+        sizes = sorted(zip(flat[::2], flat[1::2]), key=itemgetter(0))  # names are unique
         return numbers, sizes
 
     def _read(self, with_sizes: bool, count_working: bool = True) -> tuple[ResqueStats, list[Any]]:
