@@ -88,6 +88,7 @@ class JobRunner:
         self._reports: tuple[int, int] | None = None  # the pipe children report on
         self._use_reports = fork and _pidfds_work()
         self._exiting: list[int] = []  # children that reported and are exiting, to reap
+        self._hooks_known: set[Any] = set()  # job classes whose hooks the parent looked up
 
     def run(self, reserved: Reserved) -> Outcome:
         try:
@@ -96,9 +97,11 @@ class JobRunner:
             self._report_failure(reserved, exc)
             return Outcome.FAILED
         if self.fork:
-            with contextlib.suppress(Exception):  # look hooks up once, for every child
-                for prefix in HOOK_PREFIXES:
-                    hooks(target, prefix)
+            if target not in self._hooks_known:  # look hooks up once, for every child
+                with contextlib.suppress(Exception):
+                    for prefix in HOOK_PREFIXES:
+                        hooks(target, prefix)
+                    self._hooks_known.add(target)
             return self._perform_forked(reserved, target)
         return self._perform_here(reserved)
 
@@ -137,16 +140,17 @@ class JobRunner:
     def _perform_forked(self, reserved: Reserved, target: Any) -> Outcome:
         if self._use_reports and self._reports is None:
             self._reports = os.pipe()
-        with self.signals.blocked():
-            try:
-                pid = os.fork()
-            except OSError as exc:
-                self.log.error("Cannot fork (%s); performing in this process", exc)
-                pid = -1
-            if pid == 0:
-                self._child(reserved)
-            if pid > 0:
-                self.signals.child_started(pid)
+        mask = self.signals.block()  # until each side has its handlers
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            self.log.error("Cannot fork (%s); performing in this process", exc)
+            pid = -1
+        if pid == 0:
+            self._child(reserved)
+        if pid > 0:
+            self.signals.child_started(pid)
+        self.signals.unblock(mask)
         if pid < 0:
             self.reap()
             return self._perform_here(reserved)

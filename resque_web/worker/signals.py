@@ -23,7 +23,6 @@ import logging
 import os
 import select
 import signal
-from collections.abc import Iterator
 from types import FrameType
 
 from .exits import TermException, signal_name
@@ -162,14 +161,16 @@ class Signals:
                 os.kill(pid, signal.SIGTERM)
                 signal.setitimer(signal.ITIMER_REAL, self.term_timeout)
 
-    @contextlib.contextmanager
-    def blocked(self) -> Iterator[None]:
-        """Hold signals back (e.g. across fork, until each side has its handlers)."""
-        old = _raw.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
-        try:
-            yield
-        finally:
-            _raw.pthread_sigmask(signal.SIG_SETMASK, old)
+    @staticmethod
+    def block() -> set[int]:
+        """Hold signals back (e.g. across fork, until each side has its handlers); returns
+        the mask to give :meth:`unblock`. Two calls, not a context manager: once per job in
+        the parent, and every object allocated there is a page written after the fork."""
+        return _raw.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+
+    @staticmethod
+    def unblock(mask: set[int]) -> None:
+        _raw.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def child_started(self, pid: int) -> None:
         self.child = pid
@@ -184,7 +185,7 @@ class Signals:
     def child_mode(self) -> None:
         """In the forked child: TERM interrupts the job once; INT is Python's KeyboardInterrupt;
         QUIT/USR1/USR2/CONT are for the parent (a terminal sends them to the whole group).
-        Then unblocks the signals :meth:`blocked` held back across the fork."""
+        Then unblocks the signals :meth:`block` held back across the fork."""
         _raw.set_wakeup_fd(-1)
         if self._pipe is not None:
             for fd in self._pipe:
