@@ -67,7 +67,7 @@ def queues() -> str:
         title="Queues",
         queues=d.queues.page_of_names(args.page, args.per_page),
         failure_lists=d.failures.lists(),
-        stats=d.stats.resque(),
+        stats=d.stats.resque(count_working=False),  # the pending total: one pass, queues only
         more_url=None,
         **row_links(),
     )
