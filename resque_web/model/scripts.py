@@ -36,7 +36,7 @@ end
 # ARGV: queue key prefix (Keys.queue("")), worker key prefix, namespace prefix (Keys.prefix),
 #       "1" to also return every queue's size, "0" to skip counting the busy workers
 # -> {queues, pending, workers, working (-1 when skipped), failed_listed, processed,
-#     failed[, sizes]} where sizes is the JSON array [name, size, name, size, ...] (unsorted)
+#     failed[, names, sizes]}: names and sizes are JSON arrays, in the same (unsorted) order
 SUMMARY = (
     _COUNT_EXISTING
     + """
@@ -50,10 +50,7 @@ local sizes = {}
 for i, name in ipairs(queues) do
   local size = call('LLEN', queue_prefix .. name)
   pending = pending + size
-  if with_sizes then
-    sizes[2 * i - 1] = name
-    sizes[2 * i] = size
-  end
+  if with_sizes then sizes[i] = size end
 end
 local workers, working = 0, -1
 if count_working then
@@ -68,8 +65,8 @@ for _, name in ipairs(call('SMEMBERS', KEYS[3])) do
 end
 local out = {#queues, pending, workers, working, listed,
              call('GET', KEYS[5]) or '0', call('GET', KEYS[6]) or '0'}
-if with_sizes then
-  out[8] = #queues > 0 and cjson.encode(sizes) or '[]'
+if with_sizes and #queues > 0 then
+  out[8], out[9] = cjson.encode(queues), cjson.encode(sizes)
 end
 return out
 """

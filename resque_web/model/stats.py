@@ -39,9 +39,9 @@ class Stats:
         """The numbers and every queue's (name, size), sorted by name, from the same script
         pass (it reads each queue's length for the total anyway): what ``/stats.txt``
         prints, in one round trip."""
-        numbers, flat = self._read(with_sizes=True)
-        sizes = sorted(zip(flat[::2], flat[1::2]), key=itemgetter(0))  # names are unique
-        return numbers, sizes
+        numbers, replies = self._read(with_sizes=True)
+        names, sizes = (json_array(r) for r in replies) if replies else ([], [])
+        return numbers, sorted(zip(names, sizes), key=itemgetter(0))  # names are unique
 
     def _read(self, with_sizes: bool, count_working: bool = True) -> tuple[ResqueStats, list[Any]]:
         keys = self.keys
@@ -61,7 +61,7 @@ class Stats:
             working=int(working),
             failed_listed=as_int(listed),
         )
-        return numbers, json_array(replies[7]) if len(replies) > 7 else []
+        return numbers, replies[7:]
 
     def redis_info(self) -> dict[str, Any]:
         return dict(self.redis.info())
