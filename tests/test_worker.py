@@ -268,17 +268,17 @@ class ForkThenDie:
     @staticmethod
     def perform():
         if os.fork() == 0:
-            return  # the grandchild gets back to the worker's code, which reports for it
+            return  # the grandchild gets back to the worker's code, which exits 0
         os.wait()
         os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-def test_only_the_childs_own_report_counts(
+def test_a_grandchilds_success_does_not_speak_for_the_child(
     redis_url: str, r: redis.Redis, resque: Resque, tmp_path: Path
 ) -> None:
-    """Children report their outcome on a pipe before they exit; a process the job forked
-    that reports too (here: with success) does not speak for the child."""
+    """The child's own exit status decides: a process the job forked that gets back to the
+    worker's code and exits with success does not hide the child's death by a signal."""
     jobs = tmp_path / "forking_jobs.py"
     jobs.write_text(FORKING_JOB)
     resque.enqueue_to("default", "ForkThenDie")
@@ -302,9 +302,7 @@ def zombies(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_children_that_reported_are_reaped_once_idle(
-    redis_url: str, r: redis.Redis, resque: Resque
-) -> None:
+def test_no_zombie_children_while_idle(redis_url: str, r: redis.Redis, resque: Resque) -> None:
     for n in range(3):
         resque.enqueue_to("default", "Noop", n)
     with RunningWorker(redis_url, "default") as worker:

@@ -4,13 +4,6 @@ Either way a job's exception, even ``SystemExit``, is recorded through the failu
 counted (Ruby's ``report_failed_job``). A child killed by a signal is recorded by the parent as
 ``Resque::DirtyExit`` and not counted, as in Ruby; a child that exits on its own without a
 result (``os._exit`` in the job) records nothing, as in Ruby, but is logged.
-
-Where the kernel offers pidfds (Linux 5.3+), a child writes its outcome to a pipe just before
-``os._exit``, and the parent takes the next job as soon as it reads it, reaping the child a job
-later: tearing down a forked process's memory takes as long as the fork itself (about 1.5 ms
-for a 30 MB worker on a small VM), and that now runs on another core beside the parent's next
-reserve and fork instead of before them. A child that dies without reporting (a signal, an
-``os._exit`` of the job's own) is waited for and judged by its exit status, as before.
 """
 
 from __future__ import annotations
@@ -20,8 +13,6 @@ import enum
 import gc
 import logging
 import os
-import select
-import struct
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -51,16 +42,6 @@ class Outcome(enum.Enum):
 _CHILD_CODES = {Outcome.DONE: 0, Outcome.FAILED: 1, Outcome.SKIPPED: 2}
 _FROM_CODE = {code: outcome for outcome, code in _CHILD_CODES.items()}
 _CHILD_CRASHED = 70
-# The report: the child's pid and its code, in one write (atomic: under PIPE_BUF).
-_REPORT = struct.Struct("=iI")
-
-
-def _pidfds_work() -> bool:
-    try:
-        os.close(os.pidfd_open(os.getpid()))
-    except (AttributeError, OSError):  # not Linux, or a kernel before 5.3
-        return False
-    return True
 
 
 class JobRunner:
@@ -85,9 +66,6 @@ class JobRunner:
         self.fork = fork
         self.retry = retry
         self._parent_links = False  # in a child, until it needs Redis
-        self._reports: tuple[int, int] | None = None  # the pipe children report on
-        self._use_reports = fork and _pidfds_work()
-        self._exiting: list[int] = []  # children that reported and are exiting, to reap
         self._hooks_known: set[Any] = set()  # job classes whose hooks the parent looked up
 
     def run(self, reserved: Reserved) -> Outcome:
@@ -138,8 +116,6 @@ class JobRunner:
             self.log.error("Failure not counted in stat:failed (Redis unavailable)")
 
     def _perform_forked(self, reserved: Reserved, target: Any) -> Outcome:
-        if self._use_reports and self._reports is None:
-            self._reports = os.pipe()
         mask = self.signals.block()  # until each side has its handlers
         try:
             pid = os.fork()
@@ -152,13 +128,7 @@ class JobRunner:
             self.signals.child_started(pid)
         self.signals.unblock(mask)
         if pid < 0:
-            self.reap()
             return self._perform_here(reserved)
-        if self._exiting:
-            self.reap(block=False)  # the previous child, exiting while this one started
-        code = self._await_report(pid)
-        if code is not None:
-            return _FROM_CODE[code]
         status = self._wait(pid)
         if os.WIFSIGNALED(status):
             return self._child_killed(reserved, target, pid, status)
@@ -171,53 +141,6 @@ class JobRunner:
             )
             return Outcome.UNKNOWN
         return outcome
-
-    def _await_report(self, pid: int) -> int | None:
-        """The code the child reported, or None once it has exited without reporting (then
-        it is left for :meth:`_wait`). A reporting child is left to exit on its own."""
-        if self._reports is None:
-            return None
-        try:
-            pidfd = os.pidfd_open(pid)
-        except OSError:  # cannot watch it: wait for its exit status instead
-            return None
-        read = self._reports[0]
-        try:
-            while True:
-                ready, _, _ = select.select([read, pidfd], [], [])
-                if read in ready:
-                    code = self._read_report(read, pid)
-                    if code is not None:
-                        self.signals.child_reaped()
-                        self._exiting.append(pid)
-                        return code
-                if pidfd in ready:  # exited; its report, if any, was written before
-                    ready, _, _ = select.select([read], [], [], 0)
-                    return self._read_report(read, pid) if ready else None
-        finally:
-            os.close(pidfd)
-
-    @staticmethod
-    def _read_report(read: int, pid: int) -> int | None:
-        """This child's code from what is in the pipe (a child the job forked that got back
-        here may have written too: only ``pid``'s report counts)."""
-        data = os.read(read, 4096)
-        found = None
-        for offset in range(0, len(data) - _REPORT.size + 1, _REPORT.size):
-            sender, code = _REPORT.unpack_from(data, offset)
-            if sender == pid and code in _FROM_CODE:
-                found = code
-        return found
-
-    def reap(self, block: bool = True) -> None:
-        """Collect the children that reported and exited (all of them when ``block``)."""
-        for pid in list(self._exiting):
-            try:
-                done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
-            except ChildProcessError:
-                done = pid
-            if done:
-                self._exiting.remove(pid)
 
     def _wait(self, pid: int) -> int:
         try:
@@ -266,7 +189,4 @@ class JobRunner:
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(BaseException):
                     stream.flush()
-            if self._reports is not None and code != _CHILD_CRASHED:
-                with contextlib.suppress(BaseException):
-                    os.write(self._reports[1], _REPORT.pack(os.getpid(), code))
             os._exit(code)

@@ -136,7 +136,6 @@ class Worker:
         while not self.signals.shutdown:
             if self.signals.paused:
                 self._flush_done()
-                self.runner.reap()
                 if self.config.burst:
                     return
                 self.signals.sleep(self.config.interval)
@@ -146,7 +145,6 @@ class Worker:
             if isinstance(got, Reserved):
                 self._work(got)
                 continue
-            self.runner.reap()  # no child left behind while idle
             if self.config.burst:
                 return
             self.signals.sleep(self.config.interval)
@@ -158,7 +156,6 @@ class Worker:
             self.log.info("pause-all-workers %s", state)
 
     def _teardown(self, crash: BaseException | None) -> None:
-        self.runner.reap()
         if not self.heartbeat.started:  # Redis never answered: nothing of ours is there
             self.reserver.close()
             return
