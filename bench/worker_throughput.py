@@ -68,7 +68,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def worker_rate(client: redis.Redis, resque: Resque, url: str, jobs: int, fork: bool) -> None:
+def worker_rate(client: redis.Redis, resque: Resque, url: str, jobs: int, fork: bool) -> float:
     client.flushall()
     overhead, _ = run_worker(url, fork)  # an empty queue: start-up, prune, register, unregister
     resque.enqueue_many(BenchNoop, ([i] for i in range(jobs)), queue=QUEUE)
@@ -84,11 +84,13 @@ def worker_rate(client: redis.Redis, resque: Resque, url: str, jobs: int, fork: 
         f"without the {overhead:.2f}s start-up and shut-down; "
         f"worker CPU {cpu / jobs * 1e6:.0f} us/job)"
     )
+    return jobs / took
 
 
-def fork_ceiling(count: int = 300) -> None:
-    """Bare fork + _exit + waitpid in a process with the same libraries loaded: no worker can
-    fork per job faster than this on this machine."""
+def fork_ceiling(count: int = 300) -> float:
+    """Bare fork + _exit + waitpid in a process with the same libraries loaded: a worker that
+    waits for each child's exit cannot fork per job faster than this on this machine (one
+    that takes the next job while the last child exits can, a little)."""
     import resque_web.worker  # noqa: F401 - the worker's imports, for a like-sized process
 
     began = time.perf_counter()
@@ -97,7 +99,13 @@ def fork_ceiling(count: int = 300) -> None:
         if pid == 0:
             os._exit(0)
         os.waitpid(pid, 0)
-    print(f"bare fork+exit+wait:   {count / (time.perf_counter() - began):8.0f} /s (the ceiling)")
+    rate = count / (time.perf_counter() - began)
+    print(f"bare fork+exit+wait:   {rate:8.0f} /s (the ceiling)")
+    return rate
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def enqueue_rate(client: redis.Redis, resque: Resque, count: int) -> None:
@@ -117,7 +125,7 @@ def main() -> None:
         "--modes", default="no-fork,fork", help="which worker runs: no-fork, fork or both"
     )
     options = parser.parse_args()
-    print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {load()}")
     with RedisServer() as server:
         client = redis.Redis.from_url(server.url, decode_responses=True)
         resque = Resque(client)
@@ -125,8 +133,9 @@ def main() -> None:
         if "no-fork" in modes:
             worker_rate(client, resque, server.url, options.jobs, fork=False)
         if "fork" in modes:
-            worker_rate(client, resque, server.url, options.jobs, fork=True)
-            fork_ceiling()
+            forked = worker_rate(client, resque, server.url, options.jobs, fork=True)
+            ceiling = fork_ceiling()
+            print(f"fork per job / bare fork: {forked / ceiling:.2f} ({load()})")
         if options.bulk:
             enqueue_rate(client, resque, options.bulk)
 
