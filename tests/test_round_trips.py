@@ -43,6 +43,7 @@ PAGES = [
     "/stats.txt",
     "/api/v1/stats",
     "/api/v1/queues",
+    "/api/v1/queues?page=2&per_page=3",
     "/api/v1/queues/default?page=3",
     "/api/v1/workers",
     "/api/v1/failed?page=2",
