@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:
 from bench.build_state import BIG, SMALL, Built, Scale, append_failures, build  # noqa: E402
 from resque_web import Resque, times  # noqa: E402
 from resque_web import payload as jsonp  # noqa: E402
+from resque_web.failure import FailureList, digest  # noqa: E402
 from resque_web.keys import Keys  # noqa: E402
 from resque_web.model import Dashboard, FailureFilter  # noqa: E402
 from resque_web.redis_server import RedisServer  # noqa: E402
@@ -327,27 +328,37 @@ def time_call(call: Call, dash: Dashboard, built: Built, repeat: int) -> tuple[f
 _COLD = """
 import json, sys, time
 from resque_web.web import create_app
-url, namespace, path = sys.argv[1:4]
+url, namespace, path, filtered = sys.argv[1:5]
 def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
 client = create_app({"REDIS_URL": url, "RESQUE_NAMESPACE": namespace}).test_client()
-client.get("/stats/redis")  # templates, layout, connection pool: everything but the index
+client.get("/failed/nowhere")  # templates, pool; starts indexing `failed` in the background
+client.get("/failed/groups?exception=nothing")  # the failure templates, compiled
+start = time.perf_counter()
 before = rss()
-out = []
-for _ in range(2):
+def timed(path):
     t0 = time.perf_counter()
-    status = client.get(path).status_code
-    out.append([(time.perf_counter() - t0) * 1000, status])
-print(json.dumps({"first": out[0], "second": out[1], "rss_before": before, "rss_after": rss()}))
+    response = client.get(path)
+    return (time.perf_counter() - t0) * 1000, b"data-counting" in response.data
+first, first_counting = timed(path)
+filtered_ms, filtered_counting = timed(filtered)
+while timed(path)[1]:
+    time.sleep(0.05)
+ready = (time.perf_counter() - start) * 1000
+second, _ = timed(path)
+print(json.dumps({"first": first, "first_counting": first_counting, "filtered": filtered_ms,
+                  "filtered_counting": filtered_counting, "ready": ready, "second": second,
+                  "rss_before": before, "rss_after": rss()}))
 """
 
 
-def cold_view(url: str, namespace: str, path: str) -> dict[str, Any]:
-    """A fresh process (a new gunicorn worker, a restart) opening ``path`` twice."""
+def cold_view(url: str, namespace: str, path: str, filtered: str) -> dict[str, Any]:
+    """A fresh process (a new gunicorn worker, a restart) opening ``path`` and ``filtered``
+    while its failure index is built, then ``path`` again once it is."""
     done = subprocess.run(
-        [sys.executable, "-c", _COLD, url, namespace, path],
+        [sys.executable, "-c", _COLD, url, namespace, path, filtered],
         capture_output=True,
         text=True,
         check=True,
@@ -388,9 +399,17 @@ def _remove_middle(state: State) -> None:
     state.admin.lrem(key, 1, "")
 
 
+def _dashboard_remove(state: State) -> None:
+    # Our own remove: logged, so every process's index drops the position instead of rebuilding.
+    key, index, raw = _middle_failure(state)
+    failures = FailureList(state.admin, Keys(state.built.namespace), key)
+    assert failures.remove(index, digest(raw)).ok
+
+
 SCENARIOS: list[tuple[str, Callable[[State], None]]] = [
     ("/failed after 100 new failures (RPUSH)", _append),
     ("/failed after a retry rewrote one (LSET)", _retry_in_place),
+    ("/failed after the dashboard removed one (logged)", _dashboard_remove),
     ("/failed after one was removed (LSET+LREM)", _remove_middle),
 ]
 
@@ -484,19 +503,30 @@ def print_failure_index(states: dict[str, State], tries: int = 3) -> None:
     print("| view | small ms | big ms | big/small |")
     print("|---|---:|---:|---:|")
     for label, mq in (("/failed", False), ("/failed/<queue> (resque_mq)", True)):
-        first, second, grown = {}, {}, {}
+        runs: dict[str, list[dict[str, Any]]] = {}
         for name, st in states.items():
             b = st.built
             path = f"/failed/{_path(b.mq_failed_queues[0])}" if mq else "/failed"
-            runs = [
-                cold_view(st.server.url, b.mq_namespace if mq else b.namespace, path)
-                for _ in range(tries)
-            ]
-            first[name] = statistics.median(r["first"][0] for r in runs)
-            second[name] = statistics.median(r["second"][0] for r in runs)
-            grown[name] = statistics.median(r["rss_after"] - r["rss_before"] for r in runs)
-        _index_row(f"{label}, fresh process: first request", first["small"], first["big"])
-        _index_row(f"{label}, fresh process: second request", second["small"], second["big"])
+            filtered = f"{path}?class={_path(b.common_class)}"
+            namespace = b.mq_namespace if mq else b.namespace
+            runs[name] = [cold_view(st.server.url, namespace, path, filtered) for _ in range(tries)]
+
+        every = [r for rs in runs.values() for r in rs]
+        for key, text in (
+            ("first", "fresh process: first request"),
+            ("filtered", "fresh process: first ?class= request"),
+            ("ready", "fresh process: counts ready after"),
+            ("second", "fresh process: request with the counts"),
+        ):
+            small = statistics.median(float(r[key]) for r in runs["small"])
+            big = statistics.median(float(r[key]) for r in runs["big"])
+            flag = f"{key}_counting"
+            if flag in every[0]:
+                text += f" (counting in {sum(bool(r[flag]) for r in every)} of {len(every)})"
+            _index_row(f"{label}, {text}", small, big)
+        grown = {
+            n: statistics.median(r["rss_after"] - r["rss_before"] for r in runs[n]) for n in runs
+        }
         print(
             f"| {label}, fresh process: RSS growth (MiB) | {grown['small']:.1f} | "
             f"{grown['big']:.1f} | |"

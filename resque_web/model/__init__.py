@@ -10,7 +10,7 @@ from .audit import DEFAULT_UNDO_TTL, AuditEntry, AuditLog
 from .bulk import BulkOperation, BulkOperations
 from .failure_filter import FailureFilter, FilterError
 from .failure_index import GroupSummary
-from .failures import FailureListInfo, Failures, Selection
+from .failures import INDEX_WAIT, FailureListInfo, Failures, Selection
 from .keyspace import KeyContent, Keyspace, KeySummary
 from .page import Page
 from .queues import QueueNotFound, Queues, QueueSummary
@@ -18,6 +18,7 @@ from .stats import ResqueStats, Stats
 from .workers import WorkerInfo, Workers, WorkingJob
 
 __all__ = [
+    "INDEX_WAIT",
     "ActionResult",
     "AuditEntry",
     "AuditLog",

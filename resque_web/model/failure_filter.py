@@ -127,9 +127,11 @@ class FailureFilter:
         return ", ".join(parts) if parts else "all failures"
 
     # Checking one record ------------------------------------------------------
-    def needles(self) -> list[str]:
-        """Substrings every matching raw record must contain: a cheap test before decoding."""
-        values = (self.job_class, self.exception, self.queue)
+    def needles(self, list_queue: str | None = None) -> list[str]:
+        """Substrings every matching raw record must contain: a cheap test before decoding.
+        In a per-queue list (``list_queue``) a record may leave its queue to the list."""
+        queue = self.queue if list_queue is None else None
+        values = (self.job_class, self.exception, queue)
         return [jsonp.encode(v) for v in values if v and v != NONE]
 
     def matches(self, failure: FailedJob) -> bool:
@@ -165,6 +167,6 @@ class FailureFilter:
         return needle in jsonp.encode(failure.display_args).casefold()
 
     def __call__(self, failure: FailedJob) -> bool:
-        if not all(n in failure.raw for n in self.needles()):
+        if not all(n in failure.raw for n in self.needles(failure.list_queue)):
             return False
         return self.matches(failure)

@@ -9,7 +9,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import times
 from ..client import Resque
@@ -21,6 +21,11 @@ from .page import Page, clamp_page, clamp_per_page
 # Text search reads records; it stops after this long and says the result is partial.
 TEXT_BUDGET = 2.0
 TEXT_CHUNK = 1000
+# How long a page waits for the failure index to catch up (a process's first look at
+# 100,000 failures takes seconds) before it shows what it can without it: rows found by
+# reading the list newest first for at most SCAN_BUDGET, and no counts until they are exact.
+INDEX_WAIT = 0.15
+SCAN_BUDGET = 0.5
 _SEARCHES: OrderedDict[tuple[object, ...], Selection] = OrderedDict()
 _SEARCHES_LOCK = threading.Lock()
 _SEARCHES_KEPT = 32
@@ -30,12 +35,15 @@ _SEARCHES_KEPT = 32
 class Selection:
     """The positions (ascending) of the failures a filter covers in one list. With text in
     the filter, ``complete`` is False when the search ran out of time after ``scanned`` of
-    ``candidates`` records (newest first): ``positions`` are then the matches found."""
+    ``candidates`` records (newest first): ``positions`` are then the matches found.
+    ``counting`` is (indexed, total) when the index was still being built and the list was
+    searched instead."""
 
     positions: Sequence[int]
     complete: bool = True
     scanned: int = 0
     candidates: int = 0
+    counting: tuple[int, int] | None = None
 
     @property
     def total(self) -> int:
@@ -152,13 +160,49 @@ class Failures:
     def index(self, failures: FailureList) -> FailureIndex:
         return indexes.get(self.redis, failures.key, failures.queue, self.keys)
 
-    def select(
-        self, queue: str | None, where: FailureFilter, budget: float = TEXT_BUDGET
-    ) -> Selection:
-        """The failures ``where`` covers: from the index, then (text) a bounded search."""
+    def ready(self, queue: str | None, wait: float | None) -> FailureIndex | None:
+        """The list's index brought up to date, waiting at most ``wait`` seconds (None:
+        as long as it takes); None when it is still catching up."""
+        index = self.index(self.list(queue))
+        if wait is None:
+            index.refresh()
+            return index
+        return index if index.refresh_within(wait) is not None else None
+
+    def catch_up(self, queue: str | None, wait: float) -> bool:
+        """Bring the list's index up to date, waiting at most ``wait`` seconds; False
+        while it is still catching up (the calls after this one then need not wait)."""
+        return self.ready(queue, wait) is not None
+
+    def warm(self) -> None:
+        """Start indexing the ``failed`` list in the background (a process's first
+        request), so the first look at the failures does not wait for it."""
+        self.index(self.list()).start()
+
+    def progress(self, queue: str | None = None) -> tuple[int, int]:
+        """(failures indexed, failures in the list) of an index still catching up."""
         failures = self.list(queue)
-        index = self.index(failures)
-        positions = index.select(where.indexed)
+        return self.index(failures).n, failures.count()
+
+    def select(
+        self,
+        queue: str | None,
+        where: FailureFilter,
+        budget: float = TEXT_BUDGET,
+        wait: float | None = None,
+        want: int | None = None,
+    ) -> Selection:
+        """The failures ``where`` covers: from the index, then (text) a bounded search.
+        With ``wait``, an index still catching up after that long is not waited for: the
+        list is searched newest first for SCAN_BUDGET, or until ``want`` matches (what the
+        page shows) are found, and the selection says ``counting``."""
+        failures = self.list(queue)
+        index = self.ready(queue, wait)
+        if index is None:
+            everything = range(failures.count())
+            found = self._search(failures, everything, where, SCAN_BUDGET, want)
+            return replace(found, counting=(self.index(failures).n, len(everything)))
+        positions = index.select(where.indexed, refresh=False)
         if not where.text:
             return Selection(positions, True, 0, len(positions))
         key = (failures.key, where, index.version, id(self.redis.connection_pool))
@@ -174,34 +218,62 @@ class Failures:
         return found
 
     def _search(
-        self, failures: FailureList, candidates: list[int], where: FailureFilter, budget: float
+        self,
+        failures: FailureList,
+        candidates: Sequence[int],
+        where: FailureFilter,
+        budget: float,
+        want: int | None = None,
     ) -> Selection:
         """Read the candidates newest first, a chunk per round trip, until done or out of
-        time; every field of the filter is checked on the record read."""
+        time; every field of the filter is checked on the record read. A record that
+        lacks the text of a filtered value is not decoded at all."""
         deadline = time.monotonic() + budget
+        needles = where.needles(list_queue=failures.queue)
         matched: list[int] = []
         scanned = 0
         for end in range(len(candidates), 0, -TEXT_CHUNK):
             chunk = candidates[max(0, end - TEXT_CHUNK) : end]
-            pipe = self.redis.pipeline(transaction=False)
-            for position in chunk:
-                pipe.lindex(failures.key, position)
-            for position, raw in zip(reversed(chunk), reversed(pipe.execute())):
-                if raw is not None and where(FailedJob(position, raw, failures.queue)):
+            for position, raw in zip(reversed(chunk), reversed(self._read(failures, chunk))):
+                if raw is None or not all(needle in raw for needle in needles):
+                    continue
+                if where(FailedJob(position, raw, failures.queue)):
                     matched.append(position)
             scanned += len(chunk)
-            if time.monotonic() > deadline and scanned < len(candidates):
+            if scanned < len(candidates) and (
+                time.monotonic() > deadline or (want is not None and len(matched) >= want)
+            ):
                 break
         matched.reverse()
         return Selection(matched, scanned >= len(candidates), scanned, len(candidates))
 
+    def _read(self, failures: FailureList, positions: Sequence[int]) -> list[str | None]:
+        """The records at ``positions``: one LRANGE for a run, else pipelined LINDEX."""
+        if isinstance(positions, range) and positions.step == 1:
+            if not positions:
+                return []
+            raws: list[str | None] = list(
+                self.redis.lrange(failures.key, positions.start, positions.stop - 1)
+            )
+            return raws + [None] * (len(positions) - len(raws))
+        pipe = self.redis.pipeline(transaction=False)
+        for position in positions:
+            pipe.lindex(failures.key, position)
+        return pipe.execute() if positions else []
+
     def groups(
-        self, queue: str | None = None, where: FailureFilter | None = None
-    ) -> list[GroupSummary]:
+        self,
+        queue: str | None = None,
+        where: FailureFilter | None = None,
+        wait: float | None = None,
+    ) -> list[GroupSummary] | None:
         """Failures grouped by exception and message fingerprint, from the index (the
-        filter's text aside: groups are counted over the indexed dimensions)."""
-        index = self.index(self.list(queue))
-        return index.groups(where.indexed if where and where.active else None)
+        filter's text aside: groups are counted over the indexed dimensions); None when
+        the index is still catching up after ``wait`` seconds."""
+        index = self.ready(queue, wait)
+        if index is None:
+            return None
+        return index.groups(where.indexed if where and where.active else None, refresh=False)
 
     def samples(self, queue: str | None, groups: Sequence[GroupSummary]) -> dict[str, FailedJob]:
         """An example failure of each group (its newest), read in one round trip."""
@@ -216,9 +288,13 @@ class Failures:
                 out[group.id] = failure
         return out
 
-    def all_facets(self, queue: str | None = None) -> dict[str, list[tuple[str, int]]]:
-        """(value, count) for class, exception, queue and group, commonest first."""
-        return self.index(self.list(queue)).facets()
+    def all_facets(
+        self, queue: str | None = None, wait: float | None = None
+    ) -> dict[str, list[tuple[str, int]]] | None:
+        """(value, count) for class, exception, queue and group, commonest first; None
+        when the index is still catching up after ``wait`` seconds."""
+        index = self.ready(queue, wait)
+        return None if index is None else index.facets(refresh=False)
 
     def group_label(self, queue: str | None, group: str) -> tuple[str, str] | None:
         """(exception, fingerprint) of a group id in this list, if known."""

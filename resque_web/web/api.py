@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, request, url_for
 
-from ..model import FailedJob, Job, Page, QueueNotFound, WorkerInfo
+from ..model import INDEX_WAIT, FailedJob, Job, Page, QueueNotFound, WorkerInfo
 from .blueprint import dashboard
 from .exceptions import PageError
 from .paging import page_args
@@ -173,7 +173,9 @@ def api_failed(queue: str | None = None) -> Response:
     if queue is not None and not d.failures.exists(queue):
         raise PageError(404, "No such failure list", f"No failure list for queue {queue!r}.")
     args = page_args(newest_first_default=True)
-    selection = d.failures.select(queue, where) if where.active else None
+    current = d.failures.catch_up(queue, INDEX_WAIT)
+    want = args.page * args.per_page if args.newest_first else None
+    selection = d.failures.select(queue, where, wait=0, want=want) if where.active else None
     page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
     lists = [{"name": i.name, "queue": i.queue, "count": i.count} for i in d.failures.lists()]
     return jsonify(
@@ -183,6 +185,11 @@ def api_failed(queue: str | None = None) -> Response:
             "lists": lists,
             "filter": {"class": where.job_class, "exception": where.exception, **where.to_args()},
             "complete": selection is None or selection.complete,
+            # While the list's index catches up: {indexed, total}; a filter's matches then
+            # come from a bounded search, newest first (`complete` says if it read them all).
+            "counting": None
+            if current
+            else dict(zip(("indexed", "total"), d.failures.progress(queue))),
             **page_json(page, [failure_json(f) for f in page.items]),
         }
     )

@@ -1,4 +1,4 @@
-/* resque-web: live polling, confirmations and auto-submitting filters.
+/* resque-web: live polling, catching up with counts, confirmations and auto-submitting filters.
  * No inline script anywhere (the CSP forbids it); settings come from data- attributes. */
 (function () {
   "use strict";
@@ -22,8 +22,16 @@
     if (status) { status.textContent = text; }
   }
 
+  // A page that says it is still counting (<... data-counting>) refreshes itself until
+  // it is not, live polling on or off.
+  var CATCH_UP_MS = 1500;
+
+  function counting() {
+    return !!document.querySelector("#content [data-counting]");
+  }
+
   function polling() {
-    return toggle && toggle.checked && seconds > 0;
+    return (toggle && toggle.checked && seconds > 0) || counting();
   }
 
   // The next poll starts only once the last one finished: a setTimeout chain, never setInterval.
@@ -31,7 +39,7 @@
     window.clearTimeout(timer);
     timer = null;
     if (polling() && !document.hidden && !inFlight) {
-      timer = window.setTimeout(poll, seconds * 1000);
+      timer = window.setTimeout(poll, counting() ? CATCH_UP_MS : seconds * 1000);
     }
   }
 
@@ -78,7 +86,9 @@
       if (fresh) { swap(fresh); }
       if (doc.title) { document.title = doc.title; }
       var now = new Date();
-      say(ok ? "updated " + now.toLocaleTimeString() : "error at " + now.toLocaleTimeString());
+      if (toggle && toggle.checked) {
+        say(ok ? "updated " + now.toLocaleTimeString() : "error at " + now.toLocaleTimeString());
+      }
     }).catch(function () {
       say("unreachable, retrying");
     }).then(function () {
@@ -107,6 +117,8 @@
         poll();
       }
     });
+    schedule();
+  } else {
     schedule();
   }
 

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from resque_web.failure import FailedJob
 from resque_web.model.bulk import BulkOperations
 from resque_web.web import create_app
+from tests.support.busy import busy_index
 
 pytestmark = pytest.mark.browser
 
@@ -174,3 +175,20 @@ def test_audit_page_restores_a_clear(page: Any, base: str, r: redis.Redis) -> No
     expect(page.locator("table.audit tbody tr").first.locator(".audit-action")).to_have_text(
         "failed.restore"
     )
+
+
+def test_a_counting_page_refreshes_itself_until_the_counts_are_in(
+    page: Any, redis_url: str, r: redis.Redis, live_server: Serve
+) -> None:
+    """While the failure index catches up, /failed says so and shows no counts; it reloads
+    its content by itself (live polling off) and shows them once the index is done."""
+    app = create_app({"REDIS_URL": redis_url, "SECRET_KEY": "t", "RESQUE_WEB_POLL_INTERVAL": 0})
+    base = live_server(app)
+    r.rpush(KEY, *[json.dumps({"payload": {"class": "Mailer", "args": [i]}}) for i in range(50)])
+    index = busy_index(app)
+    with index._lock:  # a rebuild under way in another thread
+        page.goto(base + "/failed")
+        expect(page.locator("p.counting")).to_contain_text("Counting failures: 50 of 50")
+        assert page.locator("select[name=class] option", has_text="Mailer (50)").count() == 0
+    expect(page.locator("p.counting")).to_have_count(0)
+    expect(page.locator("select[name=class] option", has_text="Mailer (50)")).to_have_count(1)

@@ -1,11 +1,13 @@
 """Count what a piece of code asks Redis: commands and network round trips.
 
 redis-py sends one packed buffer per single command and one per pipeline, so counting
-``send_packed_command`` counts round trips; the packer tells us the commands inside.
+``send_packed_command`` counts round trips; the packer tells us the commands inside. Only
+the calling thread is counted: the failure index may be catching up in a background thread.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ class Tally:
 @contextmanager
 def count_redis() -> Iterator[Tally]:
     tally = Tally()
+    me = threading.get_ident()
     send, pack_one, pack_many = (
         AbstractConnection.send_packed_command,
         AbstractConnection.send_command,
@@ -33,15 +36,18 @@ def count_redis() -> Iterator[Tally]:
     )
 
     def send_packed(self: AbstractConnection, command: object, check_health: bool = True) -> None:
-        tally.round_trips += 1
+        if threading.get_ident() == me:
+            tally.round_trips += 1
         return send(self, command, check_health)
 
     def send_command(self: AbstractConnection, *args: object, **kwargs: object) -> None:
-        tally.commands.append(" ".join(map(str, args[:1])))
+        if threading.get_ident() == me:
+            tally.commands.append(" ".join(map(str, args[:1])))
         return pack_one(self, *args, **kwargs)
 
     def pack_commands(self: AbstractConnection, commands: list[tuple[object, ...]]) -> list[bytes]:
-        tally.commands += [" ".join(map(str, c[:1])) for c in commands]
+        if threading.get_ident() == me:
+            tally.commands += [" ".join(map(str, c[:1])) for c in commands]
         return pack_many(self, commands)
 
     AbstractConnection.send_packed_command = send_packed  # type: ignore[method-assign]

@@ -10,10 +10,12 @@ from collections import Counter
 from typing import Any
 
 import redis
+from flask import Flask
 from flask.testing import FlaskClient
 
 from resque_web.failure import FailedJob
 from resque_web.model import FailureFilter
+from tests.support.busy import busy_index
 from tests.web.html import parse, text
 
 KEY = "resque:failed"
@@ -159,3 +161,49 @@ def test_queue_actions_are_audited_with_the_user(
     client.post("/queues/mailers", data={"action": "clear"}, environ_base={"REMOTE_USER": "ana"})
     entry = get_json(client, "/api/v1/audit")["items"][0]
     assert (entry["action"], entry["target"], entry["user"]) == ("queue.clear", "mailers", "ana")
+
+
+def test_pages_answer_while_the_index_catches_up(app: Flask, r: redis.Redis) -> None:
+    """A process's first look at 100,000 failures takes the index seconds: meanwhile the
+    list shows the newest matching rows, says it is counting, and never shows a count
+    that is not exact; once caught up, the counts are there."""
+    client = app.test_client()
+    rows = [failure_record("Mailer" if i % 3 else "Archive", i) for i in range(3000)]
+    r.rpush(KEY, *rows)
+    index = busy_index(app)
+    r.rpush(KEY, *[failure_record("Mailer", i) for i in range(3000, 3010)])
+    with index._lock:  # a rebuild under way in another thread
+        html = client.get("/failed?class=Archive&per_page=20").get_data(as_text=True)
+        page = parse(html)
+        assert page.find("p", "counting").attrs.get("data-counting") is not None
+        assert "Archive (1,000)" not in html  # no count per class while counting
+        assert page.find_all("span", "partial")  # "at least": the newest were searched
+        shown = [int(tr.attrs["id"].split("-")[1]) for tr in page.find_all("tr", "failure")]
+        assert shown == [i for i in range(2999, -1, -1) if i % 3 == 0][:20]
+        api = get_json(client, "/api/v1/failed?class=Archive&per_page=20")
+        assert api["counting"] == {"indexed": 3000, "total": 3010}
+        assert api["complete"] is False and 20 <= api["total"] < 1000
+        assert [f["index"] for f in api["items"]] == shown
+        groups = client.get("/failed/groups").get_data(as_text=True)
+        assert parse(groups).find_all("p", "counting")
+    index.refresh()
+    html = client.get("/failed?class=Archive").get_data(as_text=True)
+    assert not parse(html).find_all("p", "counting")
+    assert int(parse(html).find("b", "total").text().replace(",", "")) == 1000
+    assert "Mailer (2,010)" in html
+    assert get_json(client, "/api/v1/failed?class=Archive")["counting"] is None
+
+
+def failure_record(job_class: str, n: int) -> str:
+    return json.dumps(
+        {
+            "failed_at": f"2026/11/27 17:{n // 60 % 60:02d}:{n % 60:02d} UTC",
+            "payload": {"class": job_class, "args": [n]},
+            "exception": "KeyError",
+            "error": f"key {n} not found",
+            "backtrace": [],
+            "worker": "w:1:*",
+            "queue": "default",
+        },
+        separators=(",", ":"),
+    )

@@ -112,6 +112,7 @@ class FailureIndex:
         self._build: _Build | None = None
         self._build_lock = threading.Lock()
         self._groups_cache: tuple[object, list[GroupSummary]] | None = None
+        self._groups_lock = threading.Lock()
         self.total = 0  # the list's length at the last check
         self.rebuilds = 0  # how often the prefix check failed (for tests and benchmarks)
 
@@ -123,11 +124,6 @@ class FailureIndex:
     def version(self) -> tuple[int, int, int]:
         """Changes whenever what the index says may have changed."""
         return (self.rebuilds, self._state.columns.n, self._state.rewrites)
-
-    @property
-    def progress(self) -> tuple[int, int]:
-        """(records indexed, the list's length) while a refresh is under way."""
-        return self._state.columns.n, max(self.total, self._state.columns.n)
 
     # Keeping it current --------------------------------------------------------
     def refresh(self) -> int:
@@ -267,9 +263,10 @@ class FailureIndex:
         dims = self._state.columns.dims
         return dims["class"].counts(), dims["exception"].counts()
 
-    def facets(self) -> dict[str, list[tuple[str, int]]]:
+    def facets(self, refresh: bool = True) -> dict[str, list[tuple[str, int]]]:
         """(value, count) of every dimension, commonest first, over the whole list."""
-        self.refresh()
+        if refresh:
+            self.refresh()
         return {name: dim.counts() for name, dim in self._state.columns.dims.items()}
 
     def positions(self, job_class: str | None, exception: str | None) -> list[int]:
@@ -317,10 +314,13 @@ class FailureIndex:
             and (flag is None or retried[p] == flag)
         ]
 
-    def groups(self, where: FailureFilter | None = None) -> list[GroupSummary]:
+    def groups(
+        self, where: FailureFilter | None = None, refresh: bool = True
+    ) -> list[GroupSummary]:
         """Failures by (exception, fingerprint), largest group first, within ``where``."""
-        self.refresh()
-        with self._lock:
+        if refresh:
+            self.refresh()
+        with self._groups_lock:
             key = (self.version, where.indexed if where else None)
             if self._groups_cache is not None and self._groups_cache[0] == key:
                 return self._groups_cache[1]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from ....model import FailedJob, GroupSummary
+from ....model import INDEX_WAIT, FailedJob, GroupSummary
 from ...blueprint import dashboard, render_page
 from .common import failed_url, filter_from, list_from
 
@@ -25,25 +25,30 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule("/api/v1/failed/groups", "api_failed_groups", api_groups)
 
 
-def _groups() -> tuple[str | None, Any, list[GroupSummary], int, dict[str, FailedJob]]:
+def _groups(
+    wait: float | None,
+) -> tuple[str | None, Any, list[GroupSummary] | None, int, dict[str, FailedJob]]:
     queue = list_from(request.args)
     where = filter_from(request.args)
-    found = dashboard().failures.groups(queue, where)
+    found = dashboard().failures.groups(queue, where, wait=wait)
+    if found is None:
+        return queue, where, None, 0, {}
     shown = found[:MAX_GROUPS]
     return queue, where, shown, len(found), dashboard().failures.samples(queue, shown)
 
 
 def groups() -> str:
-    queue, where, shown, total, samples = _groups()
+    queue, where, shown, total, samples = _groups(INDEX_WAIT)
     return render_page(
         "failed/groups.html",
         title="Failure groups",
         queue=queue,
         filter=where,
-        groups=shown,
+        groups=shown or [],
         total_groups=total,
-        failures=sum(g.count for g in shown),
+        failures=sum(g.count for g in shown or []),
         samples=samples,
+        counting=None if shown is not None else dashboard().failures.progress(queue),
     )
 
 
@@ -72,8 +77,8 @@ def group_json(group: GroupSummary, queue: str | None, sample: FailedJob | None)
 
 
 def api_groups() -> Response:
-    queue, where, shown, total, samples = _groups()
-    items = [group_json(g, queue, samples.get(g.id)) for g in shown]
+    queue, where, shown, total, samples = _groups(None)  # a script would rather wait
+    items = [group_json(g, queue, samples.get(g.id)) for g in shown or []]
     return jsonify(
         {"list": queue, "filter": where.to_args(), "total_groups": total, "groups": items}
     )

@@ -16,7 +16,7 @@ from flask import redirect, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from ....model import ActionResult, FailureFilter
+from ....model import INDEX_WAIT, ActionResult, FailureFilter
 from ....model.failure_filter import ARGS
 from ... import inputs
 from ...audit import hold, record
@@ -71,15 +71,22 @@ def failed(queue: str | None = None) -> str | Response:
     show_page = queue is not None or not multi or any(i.queue is None for i in lists)
     args = page_args(newest_first_default=True)
     where = filter_from(request.args)
-    page = selection = group = None
-    facets: dict[str, list[tuple[str, int]]] = {}
+    page = selection = group = counting = None
+    facets: dict[str, list[tuple[str, int]]] | None = {}
     if show_page:
+        # A process's first look at a long list: the index catches up in the background
+        # while this page shows rows without counts (and says so).
+        current = d.failures.catch_up(queue, INDEX_WAIT)
         if where.active:
-            selection = d.failures.select(queue, where)
+            want = args.page * args.per_page if args.newest_first else None
+            selection = d.failures.select(queue, where, wait=0, want=want)
         page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
-        facets = d.failures.all_facets(queue)
+        facets = d.failures.all_facets(queue, wait=0) if current else None
+        if facets is None:
+            counting = d.failures.progress(queue)
         if where.group:
             group = d.failures.group_label(queue, where.group)
+    facets = facets or {}
     return render_page(
         "failed/index.html",
         title="Failed" if queue is None else f"Failed in {queue}",
@@ -89,6 +96,7 @@ def failed(queue: str | None = None) -> str | Response:
         page=page,
         filter=where,
         selection=selection,
+        counting=counting,
         group=group,
         classes=facets.get("class", []),
         exceptions=facets.get("exception", []),
