@@ -89,8 +89,8 @@ def worker_rate(client: redis.Redis, resque: Resque, url: str, jobs: int, fork: 
 
 def fork_ceiling(count: int = 300) -> float:
     """Bare fork + _exit + waitpid in a process with the same libraries loaded: a worker that
-    waits for each child's exit cannot fork per job faster than this on this machine (one
-    that takes the next job while the last child exits can, a little)."""
+    waits for each child's exit, as Ruby's and ours do, cannot fork per job faster than
+    this on this machine."""
     import resque_web.worker  # noqa: F401 - the worker's imports, for a like-sized process
 
     began = time.perf_counter()
