@@ -17,6 +17,7 @@ import redis
 from resque_web import Resque
 from resque_web.failure import FailedJob, normalize
 from resque_web.model import Dashboard, FailureFilter, FilterError
+from resque_web.model.failure_index.columns import SAME_FINGERPRINT
 
 KEY = "resque:failed"
 
@@ -85,6 +86,15 @@ def test_fingerprints_stay_the_same_across_versions() -> None:
     }
     for message, expected in samples.items():
         assert normalize(message) == expected, message
+
+
+def test_messages_differing_in_digits_1_to_9_share_a_fingerprint() -> None:
+    """The failure index memoizes fingerprints by the message with 2-9 read as 1."""
+    rng = random.Random(7)
+    atoms = ["0x", "1F", "deadbeef", "7", "0", "-", "id=", "'", "@a.co", "http://h9.io/", " ", "ab"]
+    for _ in range(5000):
+        message = "".join(rng.choice(atoms) + str(rng.randint(0, 99)) for _ in range(6))
+        assert normalize(message) == normalize(message.translate(SAME_FINGERPRINT)), message
 
 
 def test_fingerprints_keep_what_matters() -> None:

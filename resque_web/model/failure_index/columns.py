@@ -16,6 +16,9 @@ DIMENSIONS = ("class", "exception", "queue", "group")
 # Memos of the costly parts of reading a record, cleared when they grow past this.
 MEMO_LIMIT = 50_000
 _SECONDS = {f"{s:02d}": s for s in range(60)}
+# Messages that differ only in which digits 1-9 they hold have one fingerprint: every mask
+# treats those digits alike (only "0x" names a digit), and none survives the masking.
+SAME_FINGERPRINT = str.maketrans("23456789", "11111111")
 
 
 class Dimension:
@@ -118,7 +121,7 @@ class Memo:
         return found
 
     def group(self, exception: str, error: str) -> tuple[str, str]:
-        key = (exception, error)
+        key = (exception, error.translate(SAME_FINGERPRINT))
         found = self._groups.get(key)
         if found is None:
             if len(self._groups) > MEMO_LIMIT:
