@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 
 from ... import times
 from ...failure import FailedJob, group_id, normalize
@@ -68,31 +69,38 @@ class Columns:
         self.retried.append(1 if failure.retried else 0)
         self.n += 1
 
-    def without(self, deleted: Iterable[int]) -> Columns:
-        """A copy without the records at ``deleted``, later ones moved up: what a removal
-        does to the list. Value ids stay; positions are recounted (O(n), no record read)."""
-        dead = set(deleted)
-        keep = [p for p in range(self.n) if p not in dead]
+    def without(self, deleted: Sequence[int]) -> Columns:
+        """A copy without the records at ``deleted`` (ascending), later ones moved up:
+        what a removal does to the list. Value ids stay; only the positions after the
+        first removed one are rewritten (the newest failures, which people remove most,
+        are the cheapest), no record is read."""
+        first, dead = deleted[0], set(deleted)
+        kept = [p for p in range(first, self.n) if p not in dead]
         out = Columns()
-        out.n = len(keep)
+        out.n = self.n - len(dead)
         out.fingerprints = self.fingerprints
         for name, dim in self.dims.items():
             copy = out.dims[name]
             copy.names, copy.ids = list(dim.names), dict(dim.ids)
-            copy.postings = [array("q") for _ in dim.names]
             column = dim.column
-            copy.column = array("i", [column[p] for p in keep])
-            for position, ident in enumerate(copy.column):
-                copy.postings[ident].append(position)
+            copy.column = column[:first] + array("i", [column[p] for p in kept])
+            copy.postings = [_shifted(post, first, deleted, dead) for post in dim.postings]
         at, retried = self.failed_at, self.retried
-        out.failed_at = array("d", [at[p] for p in keep])
-        out.retried = bytearray(retried[p] for p in keep)
+        out.failed_at = at[:first] + array("d", [at[p] for p in kept])
+        out.retried = retried[:first] + bytearray(retried[p] for p in kept)
         return out
 
     def mark_retried(self, positions: Iterable[int]) -> None:
         for position in positions:
             if 0 <= position < self.n:
                 self.retried[position] = 1
+
+
+def _shifted(post: array, first: int, deleted: Sequence[int], dead: set[int]) -> array:
+    """Ascending positions without ``dead``, each moved up past the removed ones before it."""
+    i = bisect_left(post, first)
+    tail = [p - bisect_right(deleted, p) for p in post[i:] if p not in dead]
+    return post[:i] + array("q", tail)
 
 
 class Memo:
