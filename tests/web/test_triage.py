@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections import Counter
 from typing import Any
 
@@ -14,7 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from resque_web.failure import FailedJob
-from resque_web.model import FailureFilter
+from resque_web.model import FailureFilter, Failures
+from resque_web.web.blueprint import DashboardBlueprint
 from tests.support.busy import busy_index
 from tests.web.html import parse, text
 
@@ -207,3 +209,17 @@ def failure_record(job_class: str, n: int) -> str:
         },
         separators=(",", ":"),
     )
+
+
+def test_the_first_request_starts_indexing_the_failures(app: Flask, r: redis.Redis) -> None:
+    """Whatever page a process serves first, its failure index starts catching up in the
+    background, so the first look at /failed finds the counts made."""
+    r.rpush(KEY, *[failure_record("Mailer", i) for i in range(2500)])
+    assert app.test_client().get("/stats/redis").status_code == 200
+    bp = app.blueprints["resque_web"]
+    assert isinstance(bp, DashboardBlueprint)
+    index = Failures(bp.resque).index(Failures(bp.resque).list())
+    deadline = time.monotonic() + 20
+    while index.n < 2500 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert index.n == 2500
