@@ -97,15 +97,15 @@ return cjson.encode(out)
 """
 
 # KEYS: workers set; ARGV: worker key prefix
-# -> JSON [id, text, exact, ...] for every worker holding a job (``worker:<id>`` a non-empty
-#    string): text is the payload's run_at when it is spelled ``"run_at":"..."`` (exact 1),
-#    else the whole payload (exact 0) for Python to decode. MGET, as Resque reads them: a
-#    worker key of another type reads as idle, not as an error. Batches stay far below
-#    Lua's unpack() limit.
+# -> {JSON [id, run_at, ...], JSON [id, payload, ...]} for every worker holding a job
+#    (``worker:<id>`` a non-empty string): its run_at when the payload spells it
+#    ``"run_at":"..."``, else the whole payload for Python to decode. MGET, as Resque reads
+#    them: a worker key of another type reads as idle, not as an error. Batches stay far
+#    below Lua's unpack() limit. Strings only: cjson formats a number slowly.
 WORKING = """
 local ids = redis.call('SMEMBERS', KEYS[1])
 local prefix, marker = ARGV[1], '"run_at":"'
-local out = {}
+local out, whole = {}, {}
 for first = 1, #ids, 1000 do
   local last = math.min(first + 999, #ids)
   local batch = {}
@@ -114,21 +114,19 @@ for first = 1, #ids, 1000 do
   for j = 1, #batch do
     local raw = raws[j]
     if raw and raw ~= '' then
-      out[#out + 1] = ids[first + j - 1]
       local _, stop = string.find(raw, marker, 1, true)
       local close = stop and string.find(raw, '"', stop + 1, true)
       if close then
+        out[#out + 1] = ids[first + j - 1]
         out[#out + 1] = string.sub(raw, stop + 1, close - 1)
-        out[#out + 1] = 1
       else
-        out[#out + 1] = raw
-        out[#out + 1] = 0
+        whole[#whole + 1] = ids[first + j - 1]
+        whole[#whole + 1] = raw
       end
     end
   end
 end
-if #out == 0 then return '[]' end
-return cjson.encode(out)
+return {#out > 0 and cjson.encode(out) or '[]', #whole > 0 and cjson.encode(whole) or '[]'}
 """
 
 # KEYS: workers set; ARGV: worker key prefix, "1" to count the busy ones

@@ -156,12 +156,12 @@ class Workers:
         """A page of the busy workers, longest-running first (as resque-web sorts them).
         One script finds who is busy and since when (each busy worker's ``run_at``, not
         its payload); only the page's workers are read in full."""
-        flat = json_array(self._busy(keys=[self.keys.workers], args=[self.keys.worker("")]))
-        busy = []
-        for n in range(0, len(flat), 3):
-            worker_id, text, exact = flat[n], flat[n + 1], flat[n + 2]
-            run_at = text if exact else _run_at(text)
-            busy.append((times.epoch(run_at) or 0.0, worker_id))
+        spelled, whole = (
+            json_array(r) for r in self._busy(keys=[self.keys.workers], args=[self.keys.worker("")])
+        )
+        epoch = times.epoch
+        busy = [(epoch(run_at) or 0.0, i) for i, run_at in zip(spelled[::2], spelled[1::2])]
+        busy += [(epoch(_run_at(raw)) or 0.0, i) for i, raw in zip(whole[::2], whole[1::2])]
         busy.sort()
         return self._page([i for _, i in busy], page, per_page)
 
