@@ -237,3 +237,55 @@ def test_the_minute_memo_reads_failed_at_like_the_parser(
         monkeypatch.undo()
         time.tzset()
         times.clear_cache()
+
+
+class Meddler:
+    """A real client through which the index reads, that lets other writers change the
+    list just before each of the index's reads: the interleavings a busy list produces."""
+
+    def __init__(self, r: redis.Redis, rng: random.Random) -> None:
+        self._r, self._rng = r, rng
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._r, name)
+
+    def _meddle(self) -> None:
+        if self._rng.random() < 0.4:
+            roll = self._rng.random()
+            if roll < 0.5:
+                dashboard_change(self._r, self._rng)
+            elif roll < 0.8:
+                mutate_append(self._r, self._rng)
+            else:
+                mutate(self._r, self._rng)
+
+    def pipeline(self, *args: object, **kwargs: object) -> object:
+        self._meddle()
+        return self._r.pipeline(*args, **kwargs)
+
+    def lrange(self, *args: object) -> object:
+        self._meddle()
+        return self._r.lrange(*args)
+
+    def lindex(self, *args: object) -> object:
+        self._meddle()
+        return self._r.lindex(*args)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_changes_between_the_index_reads_never_give_a_wrong_count(
+    r: redis.Redis, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each look is one MULTI (the check, the log's counter and the records after the
+    prefix), and the log is read with its counter, so a change landing between two of the
+    index's reads is seen on the next look, never half-applied."""
+    monkeypatch.setattr("resque_web.model.failure_index.index.CHUNK", 7)
+    rng = random.Random(500 + seed)
+    r.rpush(KEY, *[record(rng, rng.random() < 0.3) for _ in range(40)])
+    index = FailureIndex(Meddler(r, random.Random(seed)), KEY)  # type: ignore[arg-type]
+    for step in range(60):
+        ops = [dashboard_change(r, rng) if rng.random() < 0.6 else mutate(r, rng)]
+        index.refresh()
+        quiet = FailureIndex(r, KEY)  # a fresh full read of the list as it is now
+        facets, truth_facets = index.facets(refresh=False), quiet.facets()
+        assert facets == truth_facets, f"step {step} after {ops}"

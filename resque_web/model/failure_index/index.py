@@ -24,7 +24,11 @@ that the prefix is still the same sequence:
   retries show their true state on the row, and counts by retried catch up at a rebuild.
 * Anything else (a clear, a shorter list, a mismatch) rebuilds the index from scratch.
 
-The check is one pipelined round trip. Rows shown from the index are re-read and
+Every look is one MULTI: the list's length, the log's counter, the checked records and
+the next CHUNK records after the prefix, so records are only ever added behind a prefix
+checked in the same snapshot, and the log is read together with its counter. A change
+landing between two reads is seen by the next look, never half-applied. When nothing
+changed, a look is one round trip. Rows shown from the index are re-read and
 re-checked against the filter, so a change between the check and the read cannot put a
 wrong row on the page; bulk actions check every record they touch against the filter.
 
@@ -52,8 +56,8 @@ from .groups import GroupSummary, summarize
 from .tail import WINDOW, Tail
 
 CHUNK = 2000
-# A change log read more often than this in one refresh means the list is busy: rebuild.
-_LOG_ROUNDS = 3
+# How many steps a page takes itself before it leaves the rest to a background thread.
+_INLINE_STEPS = 3
 
 __all__ = ["CHUNK", "WINDOW", "FailureIndex", "IndexRegistry", "indexes"]
 
@@ -130,21 +134,25 @@ class FailureIndex:
         """Bring the index up to date; returns the list's length. One round trip when
         nothing changed, plus one per CHUNK new failures."""
         with self._lock:
-            total = self._sync()
-            self._extend(total)
-            return total
+            while True:
+                total = self._step()
+                if total is not None:
+                    return total
 
     def refresh_within(self, seconds: float) -> int | None:
         """:meth:`refresh`, waited for at most ``seconds``: the list's length, or None
-        while it still runs (see :attr:`progress`). Up to a CHUNK of new records is read
-        right here; more, or a rebuild, in a background thread (a Redis error in it is
-        raised here)."""
+        while it still runs. A few steps (at most a CHUNK of new records) are taken here;
+        the rest, or a rebuild, in a background thread (a Redis error in it is raised
+        here)."""
         if self._lock.acquire(blocking=False):
             try:
-                total = self._sync()
-                if total - self.n <= CHUNK:
-                    self._extend(total)
-                    return total
+                before = self.n
+                for _ in range(_INLINE_STEPS):
+                    total = self._step()
+                    if total is not None:
+                        return total
+                    if self.n - before >= CHUNK:
+                        break  # a long read ahead: not on this request's time
             finally:
                 self._lock.release()
         self.start()
@@ -159,49 +167,56 @@ class FailureIndex:
             if self._build is None or not self._build.running:
                 self._build = _Build(self.refresh)
 
-    def _sync(self) -> int:
-        """The list's length, once the index holds only a prefix the list still starts
-        with: the change log followed, the prefix checked, emptied when either fails. The
-        log's counter is read with the checked records, so no logged change slips between."""
-        for _ in range(_LOG_ROUNDS):
-            total, count, window, last = self._check()
-            state = self._state
-            if count == state.rewrites:
-                if state.columns.n and not self._intact(total, window, last):
-                    self._reset(count)
-                self.total = total
-                return total
-            if not self._follow(count):
-                break
-        self._reset(count)
-        self.total = total
-        return total
-
-    def _reset(self, count: int) -> None:
-        self.rebuilds += 1
-        self._state = _State(rewrites=count)
-
-    def _check(self) -> tuple[int, int, list[str], str | None]:
+    def _step(self) -> int | None:
+        """One consistent look, in one MULTI: the list's length, the change log's counter,
+        the records the prefix check compares, and up to CHUNK records after the prefix.
+        New records are added only when the prefix they follow checked out in that same
+        snapshot, so no change can slip between a check and a read. Returns the list's
+        length once the index is caught up, None while there is more to do."""
         state = self._state
         n, tail = state.columns.n, state.tail
         pipe = self.redis.pipeline(transaction=True)
         pipe.llen(self.key)
         pipe.get(self._log_count)
+        pipe.lrange(self.key, n, n + CHUNK - 1)
         if n:
             pipe.lrange(self.key, tail.window_start, tail.window_start + len(tail.window) - 1)
             pipe.lindex(self.key, n - 1)
         replies = pipe.execute()
-        total, count = int(replies[0]), int(replies[1] or 0)
-        return (total, count, replies[2], replies[3]) if n else (total, count, [], None)
+        total, count, raws = int(replies[0]), int(replies[1] or 0), replies[2]
+        if count != state.rewrites:
+            followed = self._follow(count)
+            if followed is False:
+                self._reset(count)
+            return None  # look again, from what the index now holds
+        if n and not self._intact(total, replies[3], replies[4]):
+            self._reset(count)
+            return None
+        self.total = total
+        for offset, raw in enumerate(raws):
+            state.columns.add(FailedJob(n + offset, raw, self.queue), self._memo)
+        state.tail.extend(n, raws)
+        return total if state.columns.n >= total else None
 
-    def _follow(self, count: int) -> bool:
+    def _reset(self, count: int) -> None:
+        self.rebuilds += 1
+        self._state = _State(rewrites=count)
+
+    def _follow(self, count: int) -> bool | None:
         """Apply the change log's entries since the last look: removals drop positions,
-        rewrites mark them retried. False when the log no longer holds them all."""
+        rewrites mark them retried. False when the log no longer holds them all (or they
+        do not fit what the index holds): rebuild then; None when more were logged
+        meanwhile: look again."""
         state = self._state
         missed = count - state.rewrites
         if missed < 0 or missed > REWRITE_LOG_CAP:
             return False
-        entries = self.redis.lrange(self._log, -missed, -1)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.get(self._log_count)
+        pipe.lrange(self._log, -missed, -1)
+        now, entries = pipe.execute()
+        if int(now or 0) != count:
+            return None  # the newest `missed` entries are not the ones we missed
         if len(entries) != missed:
             return False
         n = state.columns.n
@@ -244,17 +259,6 @@ class FailureIndex:
         if total < self._state.columns.n or last is None:
             return False
         return digest(last) == tail.last_digest and [digest(r) for r in window] == tail.window
-
-    def _extend(self, total: int) -> None:
-        state = self._state
-        while state.columns.n < total:
-            start = state.columns.n
-            raws = self.redis.lrange(self.key, start, min(total, start + CHUNK) - 1)
-            if not raws:
-                break
-            for offset, raw in enumerate(raws):
-                state.columns.add(FailedJob(start + offset, raw, self.queue), self._memo)
-            state.tail.extend(start, raws)
 
     # Asking it ----------------------------------------------------------------
     def counts(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
