@@ -228,6 +228,10 @@ def test_the_minute_memo_reads_failed_at_like_the_parser(
             "2026/11/20 20:52:60 UTC",
             "2026/11/20 20:52:5x UTC",
             "  2026/11/20 20:52:09 UTC",
+            "   2026/11/20 20:52:09 UTC",  # misaligned: the minute memo must not apply
+            "2026/11/20    20:52:09 UTC",
+            "2026/1/2      20:52:09",
+            "2026-11-27T17+05:08",
             "",
         ]:
             parsed = times.parse(text)
@@ -289,3 +293,36 @@ def test_changes_between_the_index_reads_never_give_a_wrong_count(
         quiet = FailureIndex(r, KEY)  # a fresh full read of the list as it is now
         facets, truth_facets = index.facets(refresh=False), quiet.facets()
         assert facets == truth_facets, f"step {step} after {ops}"
+
+
+def test_a_different_record_slid_into_a_run_of_identical_ones_is_seen(r: redis.Redis) -> None:
+    """Byte-identical failures (a burst in one second): two removed inside the final run,
+    then workers append one of each. The run's end still looks the same; the run as a
+    whole does not."""
+    a, b = (json.dumps({"payload": {"class": name, "args": []}, "error": "x"}) for name in "AB")
+    r.rpush(KEY, a, a, b, b, b, b)
+    index = FailureIndex(r, KEY)
+    index.counts()
+    for position in (4, 2):  # Ruby's remove: a tombstone, then LREM
+        r.lset(KEY, position, "gone")
+        r.lrem(KEY, 1, "gone")
+    r.rpush(KEY, a, b)
+    assert dict(index.counts()[0]) == dict(truth(r)[0]) == {"A": 3, "B": 3}
+
+
+def test_an_edited_retry_is_read_again_not_taken_for_a_retry(r: redis.Redis) -> None:
+    """Editing an ActiveJob failure's arguments can change the class it shows: the log
+    cannot say what changed, so the index reads the list again."""
+    wrapper = "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper"
+
+    def active_job(job_class: str) -> str:
+        payload = {"class": wrapper, "args": [{"job_class": job_class, "arguments": []}]}
+        return json.dumps({"payload": payload, "error": "x", "queue": "q"})
+
+    r.rpush(KEY, *[active_job("SendMail") for _ in range(3)])
+    index = FailureIndex(r, KEY)
+    index.counts()
+    failures = FailureList(r, Keys("resque"), KEY)
+    edited = [{"job_class": "SendSms", "arguments": []}]
+    assert failures.retry_edited(1, digest(r.lindex(KEY, 1)), edited).ok
+    assert dict(index.counts()[0]) == {"SendMail": 2, "SendSms": 1}

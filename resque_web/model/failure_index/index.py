@@ -13,8 +13,9 @@ that the prefix is still the same sequence:
   position whose record differs from the next one) with the records around it, and the
   prefix's last record (:mod:`.tail`). A removal at or before ``b`` moves a different
   record onto ``b``; a removal after ``b`` falls in the final run of identical records, so
-  the prefix keeps the same records unless a new one slid into position ``n - 1``, which
-  is checked too.
+  the prefix keeps the same records unless a different one slid into that run, which is
+  compared whole (its last RUN_CHECK records: only a burst of more byte-identical failures
+  than that, then removals and appends among them, could hide a change).
 * The dashboard's own changes are logged (:mod:`resque_web.failure.scripts`): removals and
   in-place rewrites (a retry's ``retried_at``), by position. The check reads the log's
   counter in the same round trip; when it moved, the index applies the entries (drops the
@@ -56,6 +57,10 @@ from .groups import GroupSummary, summarize
 from .tail import WINDOW, Tail
 
 CHUNK = 2000
+# How much of the final run of identical records each look compares (all of it, unless a
+# burst of byte-identical failures made it longer): a removal in the run and an append of
+# the same bytes would otherwise let a different record slide into it unseen.
+RUN_CHECK = 64
 # How many steps a page takes itself before it leaves the rest to a background thread.
 _INLINE_STEPS = 3
 
@@ -180,8 +185,9 @@ class FailureIndex:
         pipe.get(self._log_count)
         pipe.lrange(self.key, n, n + CHUNK - 1)
         if n:
-            pipe.lrange(self.key, tail.window_start, tail.window_start + len(tail.window) - 1)
-            pipe.lindex(self.key, n - 1)
+            window_end = tail.window_start + len(tail.window) - 1
+            pipe.lrange(self.key, tail.window_start, window_end)
+            pipe.lrange(self.key, max(window_end, n - RUN_CHECK), n - 1)
         replies = pipe.execute()
         total, count, raws = int(replies[0]), int(replies[1] or 0), replies[2]
         if count != state.rewrites:
@@ -238,8 +244,8 @@ class FailureIndex:
                     return False
                 insort(deleted, position)
             else:
-                if not edit.rewrite(position, old, new):
-                    return False
+                if not new or not edit.rewrite(position, old, new):
+                    return False  # an edited retry: what it changed is not in the log
                 retried.append(position)
         if len(deleted) == n:
             self._state = _State(rewrites=count)  # everything indexed is gone
@@ -254,11 +260,17 @@ class FailureIndex:
         state.rewrites = count
         return True
 
-    def _intact(self, total: int, window: list[str], last: str | None) -> bool:
+    def _intact(self, total: int, window: list[str], run: list[str]) -> bool:
+        """The checked records are the ones indexed: the window around the change point,
+        and the run of identical records after it (its last RUN_CHECK, position n - 1
+        included), so no record can slide into the run unseen."""
         tail = self._state.tail
-        if total < self._state.columns.n or last is None:
+        if total < self._state.columns.n or not run:
             return False
-        return digest(last) == tail.last_digest and [digest(r) for r in window] == tail.window
+        return (
+            all(digest(r) == tail.last_digest for r in run)
+            and [digest(r) for r in window] == tail.window
+        )
 
     # Asking it ----------------------------------------------------------------
     def counts(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
