@@ -15,7 +15,8 @@ from __future__ import annotations
 # KEYS[1] failure list, KEYS[2] the `queues` set, KEYS[3] holding list, KEYS[4] change
 # log, KEYS[5] its counter.
 # ARGV[1] tombstone (unique per call), ARGV[2] holding TTL in seconds ("0": do not hold),
-# ARGV[3] rewrite-log cap, then groups of 6:
+# ARGV[3] rewrite-log cap, ARGV[4] "edit" when the rewrites change more than the retried
+# flag (else ""), then groups of 6:
 #   index, sha1, new value ("" = remove the failure), queue name, queue key, item ("" = no push)
 # Returns -1 - (position of the first stale group) when any check fails (nothing changed),
 # else the number of failures removed.
@@ -23,9 +24,9 @@ APPLY = """
 local tomb = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local cap = tonumber(ARGV[3])
-local n = (#ARGV - 3) / 6
+local n = (#ARGV - 4) / 6
 for i = 0, n - 1 do
-  local b = 4 + i * 6
+  local b = 5 + i * 6
   local cur = redis.call('LINDEX', KEYS[1], tonumber(ARGV[b]))
   if (not cur) or redis.sha1hex(cur) ~= ARGV[b + 1] then
     return -1 - i
@@ -35,7 +36,7 @@ local removed = {}
 local rewritten = {}
 local seen = {}
 for i = 0, n - 1 do
-  local b = 4 + i * 6
+  local b = 5 + i * 6
   local index = tonumber(ARGV[b])
   if ARGV[b + 2] == '' then
     if ttl > 0 then
@@ -46,7 +47,8 @@ for i = 0, n - 1 do
     seen[index] = ARGV[b + 1]
   else
     redis.call('LSET', KEYS[1], index, ARGV[b + 2])
-    rewritten[#rewritten + 1] = {index, ARGV[b + 1] .. ':' .. redis.sha1hex(ARGV[b + 2])}
+    local new = ARGV[4] == 'edit' and '' or redis.sha1hex(ARGV[b + 2])
+    rewritten[#rewritten + 1] = {index, ARGV[b + 1] .. ':' .. new}
   end
   if ARGV[b + 5] ~= '' then
     redis.call('SADD', KEYS[2], ARGV[b + 3])
@@ -61,7 +63,9 @@ if #removed > 0 then
 end
 -- The change log: removals first, highest position first (so each is a position in the
 -- list as the ones before it left it), as "<-1 - position>:<SHA-1 of the removed value>";
--- then rewrites, as "<position in the list after the removals>:<old SHA-1>:<new SHA-1>".
+-- then rewrites, as "<position in the list after the removals>:<old SHA-1>:<new SHA-1>",
+-- the new SHA-1 left out when the rewrite changed more than the retried flag (an edited
+-- retry): an index cannot follow that from the log and reads the list again.
 table.sort(removed, function(a, b) return a > b end)
 for _, index in ipairs(removed) do
   redis.call('RPUSH', KEYS[4], (-1 - index) .. ':' .. seen[index])

@@ -66,6 +66,7 @@ class _Op:
     failure: FailedJob
     new_value: str  # "" removes the failure
     push: str | None  # queue item to push, or None
+    edited: bool = False  # the new value changes more than the retried flag
 
 
 class FailureList:
@@ -216,7 +217,7 @@ class FailureList:
         edited = FailedJob(failure.index, failure.raw, failure.list_queue)
         edited.data = {**failure.data, "payload": {**value, "args": args}}
         item = jsonp.encode_job(value["class"], args)
-        return _Op(failure, edited.with_retried_at(self._retried_stamp()), item)
+        return _Op(failure, edited.with_retried_at(self._retried_stamp()), item, edited=True)
 
     # Acting on a selection ------------------------------------------------------
     def act_on(
@@ -380,6 +381,7 @@ class FailureList:
             f"__resque_web_delete__:{uuid.uuid4().hex}",
             str(hold.ttl if hold else 0),
             str(REWRITE_LOG_CAP),
+            "edit" if any(op.edited for op in ops) else "",
         ]
         for op in ops:
             queue = op.failure.queue
