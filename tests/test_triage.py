@@ -103,6 +103,20 @@ def test_fingerprints_keep_what_matters() -> None:
     assert "Couldn't" in normalize("Couldn't find User with 'id'=42")
 
 
+def test_the_cheap_text_test_never_drops_a_record_other_writers_spelled() -> None:
+    """Records written by other JSON encoders (\\u00e9, PHP's \\/) or with the payload
+    stored as a JSON string still match a filter on their class."""
+    records = [
+        ('{"payload":{"class":"Caf\\u00e9Job","args":[]},"queue":"q"}', "Caf\u00e9Job"),
+        ('{"payload":{"class":"App\\/Jobs\\/Send","args":[]},"queue":"q"}', "App/Jobs/Send"),
+        ('{"payload":"{\\"class\\":\\"Mailer\\",\\"args\\":[]}","queue":"q"}', "Mailer"),
+    ]
+    for raw, job_class in records:
+        failure = FailedJob(0, raw)
+        assert failure.display_class == job_class, raw
+        assert FailureFilter(job_class=job_class, queue="q")(failure), raw
+
+
 def test_filter_round_trips_through_the_url_and_rejects_nonsense() -> None:
     args = {"class": "A", "exception": "E", "queue": "q", "group": "abc", "q": "x"}
     args |= {"since": "2026-11-27", "until": "2026-11-28T10:00", "retried": "no"}

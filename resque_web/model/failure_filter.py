@@ -58,6 +58,10 @@ def parse_time(text: str) -> float:
     return value.timestamp()
 
 
+def _spelled_alike(value: str) -> bool:
+    return value.isascii() and value.isprintable() and not any(c in value for c in '"\\/')
+
+
 @dataclass(frozen=True)
 class FailureFilter:
     """Empty fields match everything. Times are kept as typed (for the URL) and read as
@@ -129,10 +133,13 @@ class FailureFilter:
     # Checking one record ------------------------------------------------------
     def needles(self, list_queue: str | None = None) -> list[str]:
         """Substrings every matching raw record must contain: a cheap test before decoding.
-        In a per-queue list (``list_queue``) a record may leave its queue to the list."""
+        Only values every JSON writer spells alike (printable ASCII without quotes,
+        backslashes or slashes: PHP writes "\\/", others "\\u00e9") and bare, so a payload
+        stored as a JSON string still contains them. In a per-queue list (``list_queue``) a
+        record may leave its queue to the list."""
         queue = self.queue if list_queue is None else None
         values = (self.job_class, self.exception, queue)
-        return [jsonp.encode(v) for v in values if v and v != NONE]
+        return [v for v in values if v and v != NONE and _spelled_alike(v)]
 
     def matches(self, failure: FailedJob) -> bool:
         if self.exception and (failure.exception or NONE) != self.exception:

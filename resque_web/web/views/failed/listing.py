@@ -77,11 +77,13 @@ def failed(queue: str | None = None) -> str | Response:
         # A process's first look at a long list: the index catches up in the background
         # while this page shows rows without counts (and says so).
         current = d.failures.catch_up(queue, INDEX_WAIT)
+        # Caught up a moment ago: another request may hold the index for a moment.
+        wait = INDEX_WAIT if current else 0
         if where.active:
             want = args.page * args.per_page if args.newest_first else None
-            selection = d.failures.select(queue, where, wait=0, want=want)
+            selection = d.failures.select(queue, where, wait=wait, want=want)
         page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
-        facets = d.failures.all_facets(queue, wait=0) if current else None
+        facets = d.failures.all_facets(queue, wait=wait) if current else None
         if facets is None:
             counting = d.failures.progress(queue)
         if where.group:
