@@ -191,16 +191,18 @@ class Failures:
         budget: float = TEXT_BUDGET,
         wait: float | None = None,
         want: int | None = None,
+        newest_first: bool = True,
     ) -> Selection:
         """The failures ``where`` covers: from the index, then (text) a bounded search.
         With ``wait``, an index still catching up after that long is not waited for: the
-        list is searched newest first for SCAN_BUDGET, or until ``want`` matches (what the
-        page shows) are found, and the selection says ``counting``."""
+        list is searched from the end the page starts at for SCAN_BUDGET, or until
+        ``want`` matches (what the page shows) are found, and the selection says
+        ``counting``."""
         failures = self.list(queue)
         index = self.ready(queue, wait)
         if index is None:
             everything = range(failures.count())
-            found = self._search(failures, everything, where, SCAN_BUDGET, want)
+            found = self._search(failures, everything, where, SCAN_BUDGET, want, newest_first)
             return replace(found, counting=(self.index(failures).n, len(everything)))
         positions = index.select(where.indexed, refresh=False)
         if not where.text:
@@ -224,17 +226,20 @@ class Failures:
         where: FailureFilter,
         budget: float,
         want: int | None = None,
+        newest_first: bool = True,
     ) -> Selection:
-        """Read the candidates newest first, a chunk per round trip, until done or out of
-        time; every field of the filter is checked on the record read. A record that
-        lacks the text of a filtered value is not decoded at all."""
+        """Read the candidates newest (or oldest) first, a chunk per round trip, until
+        done or out of time; every field of the filter is checked on the record read. A
+        record that lacks the text of a filtered value is not decoded at all."""
         deadline = time.monotonic() + budget
         needles = where.needles(list_queue=failures.queue)
         matched: list[int] = []
         scanned = 0
-        for end in range(len(candidates), 0, -TEXT_CHUNK):
-            chunk = candidates[max(0, end - TEXT_CHUNK) : end]
-            for position, raw in zip(reversed(chunk), reversed(self._read(failures, chunk))):
+        starts = range(0, len(candidates), TEXT_CHUNK)
+        for start in reversed(starts) if newest_first else starts:
+            chunk = candidates[start : start + TEXT_CHUNK]
+            rows = zip(chunk, self._read(failures, chunk))
+            for position, raw in reversed(list(rows)) if newest_first else rows:
                 if raw is None or not all(needle in raw for needle in needles):
                     continue
                 if where(FailedJob(position, raw, failures.queue)):
@@ -244,7 +249,8 @@ class Failures:
                 time.monotonic() > deadline or (want is not None and len(matched) >= want)
             ):
                 break
-        matched.reverse()
+        if newest_first:
+            matched.reverse()
         return Selection(matched, scanned >= len(candidates), scanned, len(candidates))
 
     def _read(self, failures: FailureList, positions: Sequence[int]) -> list[str | None]:

@@ -174,9 +174,13 @@ def api_failed(queue: str | None = None) -> Response:
         raise PageError(404, "No such failure list", f"No failure list for queue {queue!r}.")
     args = page_args(newest_first_default=True)
     current = d.failures.catch_up(queue, INDEX_WAIT)
-    want = args.page * args.per_page if args.newest_first else None
+    want = args.page * args.per_page
     wait = INDEX_WAIT if current else 0  # caught up a moment ago; another request may hold it
-    selection = d.failures.select(queue, where, wait=wait, want=want) if where.active else None
+    selection = (
+        d.failures.select(queue, where, wait=wait, want=want, newest_first=args.newest_first)
+        if where.active
+        else None
+    )
     page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
     lists = [{"name": i.name, "queue": i.queue, "count": i.count} for i in d.failures.lists()]
     return jsonify(

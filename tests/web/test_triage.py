@@ -185,6 +185,8 @@ def test_pages_answer_while_the_index_catches_up(app: Flask, r: redis.Redis) -> 
         api = get_json(client, "/api/v1/failed?class=Archive&per_page=20")
         assert api["counting"] == {"indexed": 3000, "total": 3010}
         assert api["complete"] is False and 20 <= api["total"] < 1000
+        oldest = get_json(client, "/api/v1/failed?class=Archive&per_page=5&order=oldest")
+        assert [f["index"] for f in oldest["items"]] == [0, 3, 6, 9, 12]
         assert [f["index"] for f in api["items"]] == shown
         groups = client.get("/failed/groups").get_data(as_text=True)
         assert parse(groups).find_all("p", "counting")

@@ -80,8 +80,10 @@ def failed(queue: str | None = None) -> str | Response:
         # Caught up a moment ago: another request may hold the index for a moment.
         wait = INDEX_WAIT if current else 0
         if where.active:
-            want = args.page * args.per_page if args.newest_first else None
-            selection = d.failures.select(queue, where, wait=wait, want=want)
+            want = args.page * args.per_page
+            selection = d.failures.select(
+                queue, where, wait=wait, want=want, newest_first=args.newest_first
+            )
         page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
         facets = d.failures.all_facets(queue, wait=wait) if current else None
         if facets is None:
