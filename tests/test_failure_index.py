@@ -326,3 +326,26 @@ def test_an_edited_retry_is_read_again_not_taken_for_a_retry(r: redis.Redis) -> 
     edited = [{"job_class": "SendSms", "arguments": []}]
     assert failures.retry_edited(1, digest(r.lindex(KEY, 1)), edited).ok
     assert dict(index.counts()[0]) == {"SendMail": 2, "SendSms": 1}
+
+
+def test_a_rebuild_under_way_never_answers_with_partial_counts(
+    r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request that found the index caught up reads it a moment later; if another
+    thread has meanwhile started a rebuild, the request sees the last complete counts,
+    not the few records the rebuild has read so far."""
+    monkeypatch.setattr("resque_web.model.failure_index.index.CHUNK", 3)
+    rng = random.Random(9)
+    r.rpush(KEY, *[record(rng, True) for _ in range(20)])
+    index = FailureIndex(r, KEY)
+    before = dict(index.counts()[0])
+    tomb = uuid.uuid4().hex
+    r.lset(KEY, 0, tomb)  # Ruby's remove: the index must rebuild
+    r.lrem(KEY, 1, tomb)
+    with index._lock:  # what the rebuilding thread does, step by step
+        while index.rebuilds == 0 or index.n == 0:
+            index._step()
+        assert 0 < index.n < 19  # partway through the rebuild
+        shown = dict(index.facets(refresh=False)["class"])
+    assert shown == before  # the last complete counts, not the partial ones
+    assert dict(index.counts()[0]) == dict(truth(r)[0])

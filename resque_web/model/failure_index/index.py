@@ -115,7 +115,8 @@ class FailureIndex:
         keys = keys or Keys(key.rsplit(":", 1)[0] if ":" in key else "")
         self._log = keys.rewrites(key)
         self._log_count = keys.rewrite_count(key)
-        self._state = _State()
+        self._state = _State()  # what is being brought up to date
+        self._shown = self._state  # what answers: the last state that was caught up
         self._memo = Memo()
         self._lock = threading.Lock()
         self._build: _Build | None = None
@@ -132,7 +133,7 @@ class FailureIndex:
     @property
     def version(self) -> tuple[int, int, int]:
         """Changes whenever what the index says may have changed."""
-        return (self.rebuilds, self._state.columns.n, self._state.rewrites)
+        return (self.rebuilds, self._shown.columns.n, self._shown.rewrites)
 
     # Keeping it current --------------------------------------------------------
     def refresh(self) -> int:
@@ -202,7 +203,12 @@ class FailureIndex:
         for offset, raw in enumerate(raws):
             state.columns.add(FailedJob(n + offset, raw, self.queue), self._memo)
         state.tail.extend(n, raws)
-        return total if state.columns.n >= total else None
+        if state.columns.n < total:
+            return None
+        # Answers come from here on: a rebuild under way never shows its partial counts
+        # to a request that found the index caught up a moment before.
+        self._shown = state
+        return total
 
     def _reset(self, count: int) -> None:
         self.rebuilds += 1
@@ -276,14 +282,14 @@ class FailureIndex:
     def counts(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         """(class, count) and (exception, count), commonest first, over the whole list."""
         self.refresh()
-        dims = self._state.columns.dims
+        dims = self._shown.columns.dims
         return dims["class"].counts(), dims["exception"].counts()
 
     def facets(self, refresh: bool = True) -> dict[str, list[tuple[str, int]]]:
         """(value, count) of every dimension, commonest first, over the whole list."""
         if refresh:
             self.refresh()
-        return {name: dim.counts() for name, dim in self._state.columns.dims.items()}
+        return {name: dim.counts() for name, dim in self._shown.columns.dims.items()}
 
     def positions(self, job_class: str | None, exception: str | None) -> list[int]:
         """Ascending positions of failures matching both (None matches everything)."""
@@ -294,7 +300,7 @@ class FailureIndex:
         rarest value's positions, checked against the other columns."""
         if refresh:
             self.refresh()
-        columns = self._state.columns
+        columns = self._shown.columns
         wanted: list[tuple[str, str]] = [
             (dim, value)
             for dim, value in (
@@ -340,7 +346,7 @@ class FailureIndex:
             key = (self.version, where.indexed if where else None)
             if self._groups_cache is not None and self._groups_cache[0] == key:
                 return self._groups_cache[1]
-            columns = self._state.columns
+            columns = self._shown.columns
             positions = self.select(where, refresh=False) if where else range(columns.n)
             found = summarize(columns, positions)
             self._groups_cache = (key, found)
@@ -348,7 +354,7 @@ class FailureIndex:
 
     def group(self, group: str) -> tuple[str, str] | None:
         """(exception, fingerprint text) of a group id, if the list holds it."""
-        return self._state.columns.fingerprints.get(group)
+        return self._shown.columns.fingerprints.get(group)
 
 
 def _indexed_position(position: int, deleted: list[int]) -> int:
