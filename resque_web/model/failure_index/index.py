@@ -123,7 +123,6 @@ class FailureIndex:
         self._build_lock = threading.Lock()
         self._groups_cache: tuple[object, list[GroupSummary]] | None = None
         self._groups_lock = threading.Lock()
-        self.total = 0  # the list's length at the last check
         self.rebuilds = 0  # how often the prefix check failed (for tests and benchmarks)
 
     @property
@@ -161,17 +160,15 @@ class FailureIndex:
                         break  # a long read ahead: not on this request's time
             finally:
                 self._lock.release()
-        self.start()
-        with self._build_lock:
-            build = self._build
-        return build.wait(seconds) if build is not None else self.refresh()
+        return self.start().wait(seconds)
 
-    def start(self) -> None:
+    def start(self) -> _Build:
         """Begin bringing the index up to date in the background (a process's warm-up,
-        or a rebuild a page cannot wait for)."""
+        or a rebuild a page cannot wait for), unless that is under way already."""
         with self._build_lock:
             if self._build is None or not self._build.running:
                 self._build = _Build(self.refresh)
+            return self._build
 
     def _step(self) -> int | None:
         """One consistent look, in one MULTI: the list's length, the change log's counter,
@@ -199,7 +196,6 @@ class FailureIndex:
         if n and not self._intact(total, replies[3], replies[4]):
             self._reset(count)
             return None
-        self.total = total
         for offset, raw in enumerate(raws):
             state.columns.add(FailedJob(n + offset, raw, self.queue), self._memo)
         state.tail.extend(n, raws)
@@ -290,10 +286,6 @@ class FailureIndex:
         if refresh:
             self.refresh()
         return {name: dim.counts() for name, dim in self._shown.columns.dims.items()}
-
-    def positions(self, job_class: str | None, exception: str | None) -> list[int]:
-        """Ascending positions of failures matching both (None matches everything)."""
-        return self.select(FailureFilter(job_class=job_class, exception=exception))
 
     def select(self, where: FailureFilter, refresh: bool = True) -> list[int]:
         """Ascending positions of the failures matching ``where`` (its text aside): the
