@@ -119,6 +119,27 @@ class Keys:
     def failed_count(self) -> str:
         return self.stat("failed")
 
+    # resque-scheduler 5.0 ---------------------------------------------------------
+    @property
+    def delayed_schedule(self) -> str:
+        """A sorted set of epoch seconds that hold delayed jobs (score = member = epoch)."""
+        return self.key("delayed_queue_schedule")
+
+    def delayed(self, epoch: int) -> str:
+        """The list of jobs due at ``epoch``: ``delayed:<epoch>``."""
+        return self.key(f"delayed:{int(epoch)}")
+
+    # (scheduler keys: add below this line)
+
+    # resque-retry 1.8 ---------------------------------------------------------------
+    # (retry keys: add below this line)
+
+    # resque-status 0.5 ----------------------------------------------------------------
+    # (status keys: add below this line)
+
+    # Operations: pause, per-queue pause, history -------------------------------------
+    # (operations keys: add below this line)
+
     # The dashboard's own keys (never read by Resque) ----------------------------
     def web(self, name: str) -> str:
         """A key of the dashboard's own: ``<namespace>:web:<name>``."""
