@@ -13,7 +13,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from resque_web import Resque
 from resque_web.redis_server import RedisServer
 from resque_web.web import create_app
-from tests.support.dump import load_dump
+from tests.support.dump import RUBY_PLUGINS, load_dump
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +55,14 @@ def fake() -> redis.Redis:
 def ruby_data(r: redis.Redis) -> redis.Redis:
     """The real server loaded with the Ruby Resque 3.0 fixture (both namespaces)."""
     load_dump(r)
+    return r
+
+
+@pytest.fixture
+def ruby_plugins_data(r: redis.Redis) -> redis.Redis:
+    """The real server loaded with what real resque-scheduler, resque-retry and
+    resque-status wrote (namespace ``resque``)."""
+    load_dump(r, RUBY_PLUGINS)
     return r
 
 

@@ -193,6 +193,8 @@ def layout_context(bp: DashboardBlueprint) -> dict[str, Any]:
     settings = bp.settings
     tabs = []
     for tab in bp.tabs:
+        if not tab.shown():
+            continue
         href = url_for(tab.endpoint)
         current = request.path == href or request.path.startswith(href.rstrip("/") + "/")
         tabs.append({"tab": tab, "href": href, "current": current})

@@ -13,7 +13,7 @@ A plugin adds a route to the blueprint and a tab pointing at it::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,12 +24,20 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Tab:
     """``endpoint`` is relative to the dashboard blueprint (``.overview``), so the tab works
-    wherever the blueprint is mounted."""
+    wherever the blueprint is mounted.
+
+    ``visible``, when given, is asked on every page whether to show the tab (a plugin's tab
+    hides where its keys are absent). It runs inside the request, so it may call
+    :func:`~resque_web.web.dashboard`; keep it cheap (cache its answer for a while)."""
 
     name: str
     title: str
     endpoint: str
     order: int = 100
+    visible: Callable[[], bool] | None = None
+
+    def shown(self) -> bool:
+        return self.visible is None or self.visible()
 
 
 BUILTIN_TABS = (

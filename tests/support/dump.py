@@ -14,6 +14,8 @@ FIXTURES = Path(
     os.environ.get("RESQUE_WEB_FIXTURES", Path(__file__).resolve().parents[3] / "shared/fixtures")
 )
 RUBY_SMALL = FIXTURES / "ruby-resque-3.0-small.json"
+# resque-scheduler 5.0, resque-retry 1.8 and resque-status 0.5 on Resque 3.0 (see its README)
+RUBY_PLUGINS = FIXTURES / "ruby-plugins-small.json"
 
 
 def _text(value: Any) -> str | bytes:

@@ -182,3 +182,20 @@ def test_tab_endpoints_must_be_relative(redis_url: str) -> None:
     bp = make_blueprint(redis_url=redis_url)
     with pytest.raises(ValueError, match="relative"):
         register_tab(bp, Tab("x", "X", "other.view"))
+
+
+def test_a_tab_can_hide_itself_per_request(redis_url: str) -> None:
+    """``Tab.visible`` is asked on every page: a plugin's tab hides where it has nothing."""
+    shown = {"now": False}
+
+    def plugin(bp: DashboardBlueprint) -> None:
+        schedule_plugin(bp)
+        register_tab(bp, Tab("schedule", "Schedule", ".schedule", 55, lambda: shown["now"]))
+
+    host = Flask("host")
+    host.register_blueprint(make_blueprint(redis_url=redis_url, plugins=[plugin]), url_prefix="/r")
+    client = host.test_client()
+    assert "/r/schedule" not in links(client.get("/r/overview").data)
+    assert client.get("/r/schedule").status_code == 200  # hidden from the nav, still served
+    shown["now"] = True
+    assert "/r/schedule" in links(client.get("/r/overview").data)
