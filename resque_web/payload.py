@@ -14,6 +14,17 @@ from typing import Any
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _string = json.encoder.py_encode_basestring  # type: ignore[attr-defined]
 
+# Ruby's JSON (through MultiJson, as Resque uses it) neither writes nor reads arrays and
+# objects nested deeper than this (``max_nesting``: JSON::NestingError, "nesting of 101 is
+# too deep"). Python's own encoders recurse, so a deeper value (anything Redis holds may be
+# one) must never reach them: encoding refuses it, display shows it cut at this depth.
+MAX_NESTING = 100
+TOO_DEEP = f"\u2026 (nested deeper than {MAX_NESTING} levels)"
+TOO_DEEP_TO_READ = (
+    f"the value nests arrays and objects deeper than {MAX_NESTING} levels, more than "
+    "Resque's JSON reads"
+)
+
 
 class PayloadError(ValueError):
     """Stored data that is not the JSON shape Resque writes."""
@@ -41,7 +52,7 @@ def _ruby_float(value: float) -> str:
     return text
 
 
-def _needs_ruby_floats(value: Any, where: str) -> bool:
+def _needs_ruby_floats(value: Any, where: str, depth: int = 0) -> bool:
     """Check that ``value`` is JSON Ruby can read; True when a float needs Ruby's spelling.
 
     Raises TypeError/ValueError naming ``where`` (e.g. ``args[1]["when"]``) so a caller learns
@@ -53,10 +64,15 @@ def _needs_ruby_floats(value: Any, where: str) -> bool:
         if math.isnan(value) or math.isinf(value):
             raise ValueError(f"{where} is {value!r}; JSON (and Ruby) cannot carry NaN or Infinity")
         return abs(value) >= 1e15 or "e" in repr(value)
+    if isinstance(value, (list, tuple, dict)) and depth >= MAX_NESTING:
+        raise ValueError(
+            f"{where} is nested more than {MAX_NESTING} levels deep; Ruby's JSON reads and "
+            f"writes at most {MAX_NESTING}"
+        )
     if isinstance(value, (list, tuple)):
         found = False
         for i, item in enumerate(value):
-            found = _needs_ruby_floats(item, f"{where}[{i}]") or found
+            found = _needs_ruby_floats(item, f"{where}[{i}]", depth + 1) or found
         return found
     if isinstance(value, dict):
         found = False
@@ -66,7 +82,7 @@ def _needs_ruby_floats(value: Any, where: str) -> bool:
                     f"{where} has a key {key!r} of type {type(key).__name__}; "
                     "JSON object keys must be strings"
                 )
-            found = _needs_ruby_floats(item, f"{where}[{key!r}]") or found
+            found = _needs_ruby_floats(item, f"{where}[{key!r}]", depth + 1) or found
         return found
     raise TypeError(
         f"{where} is a {type(value).__name__} ({value!r:.80}), which JSON cannot carry; "
@@ -96,7 +112,7 @@ def encode_job(class_name: str, args: list | tuple) -> str:
     if not isinstance(class_name, str) or not class_name:
         raise TypeError(f"the job class name must be a non-empty string, not {class_name!r}")
     payload = {"class": class_name, "args": list(args)}
-    if _needs_ruby_floats(payload["args"], "args"):
+    if _needs_ruby_floats(payload["args"], "args", depth=1):  # the payload is a level
         return _encode_slow(payload)
     return _encoder.encode(payload)
 
@@ -113,9 +129,27 @@ def decode(raw: str | bytes | None) -> Any:
                 f"the value is not UTF-8 ({exc.reason} at byte {exc.start})"
             ) from None
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as exc:
+        value = json.loads(raw)
+    except RecursionError:
+        raise PayloadError(TOO_DEEP_TO_READ) from None
+    except ValueError as exc:
         raise PayloadError(f"the value is not JSON ({exc})") from None
+    # Deeper than Ruby reads is unreadable here too, whatever this thread's stack had left
+    # for the decoder. Only a value with that many brackets can be that deep (a quick test).
+    if raw.count("[") + raw.count("{") > MAX_NESTING and nesting_exceeds(value):
+        raise PayloadError(TOO_DEEP_TO_READ)
+    return value
+
+
+def text_of(value: Any) -> str:
+    """A stored field as text: a string as is, anything else as Ruby would write it (or,
+    when Ruby could not, as :func:`display_json` shows it). Never raises."""
+    if isinstance(value, str):
+        return value
+    try:
+        return encode(value)
+    except (TypeError, ValueError):
+        return display_json(value)
 
 
 def to_text(raw: str | bytes | None) -> str:
@@ -125,3 +159,52 @@ def to_text(raw: str | bytes | None) -> str:
     if isinstance(raw, bytes):
         return raw.decode("utf-8", errors="replace")
     return raw
+
+
+def nesting_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
+    """Does ``value`` nest arrays and objects deeper than ``limit``? Iterative (no
+    recursion, whatever the depth), and it visits containers only."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (list, dict)))
+    return False
+
+
+def bounded(value: Any, limit: int = MAX_NESTING) -> Any:
+    """``value`` itself when it nests at most ``limit`` deep; else a copy whose arrays and
+    objects beyond that depth are replaced by :data:`TOO_DEEP`. Built without recursion, so
+    any value Redis holds can be shown (and then encoded by a recursive encoder)."""
+    if not isinstance(value, (list, dict)) or not nesting_exceeds(value, limit):
+        return value
+    root: list[Any] = [None]
+    # (source container, where its copy goes: parent copy and key, its depth)
+    stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 1)]
+    while stack:
+        node, parent, key, depth = stack.pop()
+        if depth > limit:
+            parent[key] = TOO_DEEP
+            continue
+        if isinstance(node, dict):
+            copy: Any = dict(node)
+            items = node.items()
+        else:
+            copy = list(node)
+            items = enumerate(node)
+        parent[key] = copy
+        for k, child in items:
+            if isinstance(child, (list, dict)):
+                stack.append((child, copy, k, depth + 1))
+    return root[0]
+
+
+def display_json(value: Any, pretty: bool = False) -> str:
+    """JSON for a person to read (a page, an export), never raising: unicode kept, nesting
+    cut at :data:`MAX_NESTING`, anything JSON cannot carry spelled with ``str``."""
+    value = bounded(value)
+    if pretty:
+        return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)

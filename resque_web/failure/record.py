@@ -68,7 +68,7 @@ def _text(data: dict[str, Any], field: str) -> str:
     value = data.get(field)
     if value is None:
         return ""
-    return value if isinstance(value, str) else jsonp.encode(value)
+    return jsonp.text_of(value)
 
 
 class FailedJob:
@@ -146,7 +146,7 @@ class FailedJob:
     def backtrace(self) -> list[str]:
         value = self.data.get("backtrace")
         if isinstance(value, list):
-            return [v if isinstance(v, str) else jsonp.encode(v) for v in value]
+            return [jsonp.text_of(v) for v in value]
         return [value] if isinstance(value, str) else []
 
     @property

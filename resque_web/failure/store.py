@@ -188,7 +188,8 @@ class FailureList:
             if op is None:
                 return ActionResult(
                     False,
-                    f"Failure #{failure.index} has no job payload or queue to retry; left as is.",
+                    f"Failure #{failure.index} has no job payload or queue to retry, or one "
+                    "Resque's JSON cannot carry; left as is.",
                     0,
                 )
             if self._run([op], hold) >= 0:
@@ -202,10 +203,15 @@ class FailureList:
         )
 
     def _retry_op(self, failure: FailedJob, remove: bool) -> _Op | None:
-        item = failure.requeue_item()
-        if item is None or not failure.queue:
+        """None when there is nothing Resque could run: no job or queue, or a payload Ruby's
+        JSON cannot carry (nested deeper than it reads, NaN): left as is, never a crash."""
+        try:
+            item = failure.requeue_item()
+            if item is None or not failure.queue:
+                return None
+            new_value = "" if remove else failure.with_retried_at(self._retried_stamp())
+        except (TypeError, ValueError):
             return None
-        new_value = "" if remove else failure.with_retried_at(self._retried_stamp())
         return _Op(failure, new_value, item)
 
     def _edited_op(self, failure: FailedJob, args: list[object]) -> _Op | None:
@@ -216,8 +222,12 @@ class FailureList:
             return None
         edited = FailedJob(failure.index, failure.raw, failure.list_queue)
         edited.data = {**failure.data, "payload": {**value, "args": args}}
-        item = jsonp.encode_job(value["class"], args)
-        return _Op(failure, edited.with_retried_at(self._retried_stamp()), item, edited=True)
+        try:
+            item = jsonp.encode_job(value["class"], args)
+            new_value = edited.with_retried_at(self._retried_stamp())
+        except (TypeError, ValueError):
+            return None
+        return _Op(failure, new_value, item, edited=True)
 
     # Acting on a selection ------------------------------------------------------
     def act_on(

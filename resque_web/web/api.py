@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, jsonify, request, url_for
 
 from ..model import INDEX_WAIT, FailedJob, Job, Page, QueueNotFound, WorkerInfo
+from ..payload import bounded
 from .blueprint import dashboard
 from .exceptions import PageError
 from .paging import page_args
@@ -38,7 +39,7 @@ def iso(value: datetime | None) -> str | None:
 def job_json(job: Job) -> dict[str, Any]:
     return {
         "class": job.display_class,
-        "args": job.display_args,
+        "args": bounded(job.display_args),  # JSON encoders recurse: cut what is too deep
         "payload_class": job.class_name,
         "raw": job.raw,
         "error": job.error,

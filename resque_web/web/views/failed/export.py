@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from flask import Response, request, stream_with_context
 
 from ....model import FailedJob
+from ....payload import bounded, display_json
 from ...blueprint import dashboard
 from .common import filter_from, list_from, list_name
 
@@ -26,6 +27,10 @@ COLUMNS = (
     "index", "digest", "queue", "worker", "failed_at", "retried_at", "exception", "error",
     "class", "args", "payload_class", "backtrace",
 )  # fmt: skip
+
+
+# What makes Excel, LibreOffice or Google Sheets read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -44,7 +49,7 @@ def row(failure: FailedJob) -> dict[str, object]:
         "exception": failure.exception,
         "error": failure.error,
         "class": failure.display_class,
-        "args": failure.display_args,
+        "args": bounded(failure.display_args),
         "payload_class": job.class_name,
         "backtrace": failure.backtrace,
         "raw": failure.raw if failure.parse_error else None,
@@ -56,15 +61,24 @@ def ndjson(failures: Iterator[FailedJob]) -> Iterator[str]:
         yield json.dumps(row(failure), ensure_ascii=False) + "\n"
 
 
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text, never runs: a text cell that starts with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (OWASP's advice for
+    CSV injection); the rest of it is kept as stored. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_lines(failures: Iterator[FailedJob]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for failure in failures:
         data = row(failure)
-        data["args"] = json.dumps(data["args"], ensure_ascii=False)
+        data["args"] = display_json(data["args"])
         data["backtrace"] = "\n".join(failure.backtrace)
-        writer.writerow(["" if data[c] is None else data[c] for c in COLUMNS])
+        writer.writerow([csv_cell("" if data[c] is None else data[c]) for c in COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

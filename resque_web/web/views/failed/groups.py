@@ -11,6 +11,7 @@ from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from ....model import INDEX_WAIT, FailedJob, GroupSummary
+from ....payload import bounded
 from ...blueprint import dashboard, render_page
 from .common import failed_url, filter_from, list_from
 
@@ -70,7 +71,7 @@ def group_json(group: GroupSummary, queue: str | None, sample: FailedJob | None)
             "digest": sample.digest,
             "error": sample.error,
             "class": sample.display_class,
-            "args": sample.display_args,
+            "args": bounded(sample.display_args),
         },
         "url": failed_url(queue, None, group=group.id),
     }

@@ -1,0 +1,195 @@
+"""Issue 10, "Security and robustness": each class of defect the red team found, pinned on
+the real Redis. Spreadsheet formulas in exports, values nested deeper than any encoder
+recurses, foreign Host headers, failure actions on keys that are not failure lists, a forged
+audit user, non-UTF-8 bytes, unbounded requests, side effects of GET, oversized flashes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+import redis
+from flask.testing import FlaskClient
+
+from resque_web.failure import FailedJob
+from resque_web.payload import TOO_DEEP
+from tests.support.site import Subjects, get_urls
+
+from .html import forms, parse, text
+
+KEY = "resque:failed"
+WORKER = "box-1:77:deep"
+
+
+def record(**fields: Any) -> dict[str, Any]:
+    base = {
+        "failed_at": "2026/11/27 17:05:08 UTC",
+        "payload": {"class": "Archive", "args": [1]},
+        "exception": "RuntimeError",
+        "error": "boom",
+        "backtrace": ["app/jobs/archive.rb:3:in `perform'"],
+        "worker": WORKER,
+        "queue": "default",
+    }
+    return {**base, **fields}
+
+
+def failures(r: redis.Redis) -> list[FailedJob]:
+    return [FailedJob(i, raw) for i, raw in enumerate(r.lrange(KEY, 0, -1))]
+
+
+def flashes(client: FlaskClient) -> list[str]:
+    return [p.text() for p in parse(client.get("/failed").data).find_all("p", "flash")]
+
+
+# 1. Spreadsheet formula injection --------------------------------------------------------
+FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+def test_csv_export_neutralises_formulas_in_every_text_column(
+    client: FlaskClient, r: redis.Redis
+) -> None:
+    for formula in FORMULAS:
+        r.rpush(
+            KEY,
+            json.dumps(
+                record(
+                    failed_at=formula,
+                    payload={"class": formula, "args": [formula]},
+                    exception=formula,
+                    error=formula,
+                    backtrace=[formula, "second line"],
+                    worker=formula,
+                    queue=formula,
+                )
+            ),
+        )
+    body = client.get("/failed/export.csv").get_data(as_text=True)
+    table = list(csv.DictReader(io.StringIO(body, newline="")))
+    assert len(table) == len(FORMULAS)
+    for formula, row in zip(FORMULAS, table):
+        for column in ("queue", "worker", "failed_at", "exception", "error", "class"):
+            assert row[column] == "'" + formula, (column, row[column])
+        assert row["payload_class"] == "'" + formula
+        assert row["backtrace"] == "'" + formula + "\nsecond line"
+        assert row["args"] == json.dumps([formula])  # starts with "[": left as is
+        assert row["index"].isdigit() and len(row["digest"]) == 40
+    # The NDJSON export is data, not a spreadsheet: exactly as stored.
+    lines = client.get("/failed/export.ndjson").get_data(as_text=True).splitlines()
+    assert [json.loads(line)["error"] for line in lines] == FORMULAS
+
+
+# 2. Values nested deeper than an encoder recurses -----------------------------------------
+def nested(depth: int) -> Any:
+    value: Any = "core"
+    for i in range(depth):
+        value = [value] if i % 2 else {"k": value}
+    return value
+
+
+DEEP = 970  # the red team's figure: past Python's recursion limit with a page's frames
+# JSON text of a value DEEP levels down (json.dumps itself cannot write it).
+DEEP_JSON = '{"k":[' * (DEEP // 2) + '"core"' + "]}" * (DEEP // 2)
+MARK = '"__DEEP__"'
+
+
+def with_deep(value: Any) -> str:
+    """``value`` as JSON, each ``"__DEEP__"`` string in it replaced by the deep value."""
+    return json.dumps(value).replace(MARK, DEEP_JSON)
+
+
+@pytest.fixture
+def deep(r: redis.Redis) -> None:
+    args = ["__DEEP__"]
+    r.sadd("resque:queues", "deep")
+    r.rpush("resque:queue:deep", with_deep({"class": "Deep", "args": args}))
+    wrapped = {
+        "class": "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper",
+        "args": [{"job_class": "DeepJob", "arguments": args}],
+    }
+    r.rpush("resque:queue:deep", with_deep(wrapped))
+    r.rpush(
+        KEY,
+        with_deep(record(payload={"class": "Deep", "args": args}, queue="deep")),
+        with_deep(record(payload=wrapped, error="__DEEP__", exception="__DEEP__")),
+        with_deep(record(backtrace=["__DEEP__"], worker="__DEEP__")),
+    )
+    r.sadd("resque:workers", WORKER)
+    r.set(
+        f"resque:worker:{WORKER}",
+        with_deep({"queue": "deep", "run_at": "2026-11-27T17:05:08Z", "payload": wrapped}),
+    )
+
+
+def test_every_page_and_api_renders_deeply_nested_values(
+    client: FlaskClient, r: redis.Redis, deep: None
+) -> None:
+    subjects = Subjects(queues=["deep", "default"], workers=[WORKER], hosts=["box-1"])
+    extra = {
+        "failed": ["q=core", "class=Deep"],
+        "api_failed": ["q=core"],
+        "failed_bulk": ["action=retry&q=core", "action=remove"],
+    }
+    urls = [u for u in get_urls(client.application, subjects, extra_args=extra)]
+    urls += [f"/failed/edit?index={f.index}&digest={f.digest}" for f in failures(r)]
+    bare = ("/failed/bulk", "/failed/edit")  # they need parameters: 400 without
+    for url in urls:
+        response = client.get(url)
+        allowed = (200, 302, 404, 400) if url in bare else (200, 302, 404)
+        assert response.status_code in allowed, (url, response.status_code)
+        response.get_data()  # streamed exports run now
+    # Decoded (then cut for display) or, where the decoder itself ran out of stack, shown
+    # as its stored text with the reason: either way the page and the JSON answer.
+    for item in client.get("/api/v1/queues/deep").get_json()["items"]:
+        shown = json.dumps(item["args"], ensure_ascii=False)
+        assert TOO_DEEP in shown or (item["error"] and item["raw"].startswith("{"))
+    groups = client.get("/api/v1/failed/groups").get_json()
+    assert sum(g["count"] for g in groups["groups"]) == 3
+
+
+def test_a_deep_failure_can_be_removed_and_its_retry_is_refused_cleanly(
+    client: FlaskClient, r: redis.Redis, deep: None
+) -> None:
+    html = client.get("/failed").data
+    remove = [f for f in forms(html) if f.get("action") == "remove"]
+    assert len(remove) == 3
+    first = failures(r)[0]
+    form = {"action": "retry", "index": first.index, "digest": first.digest}
+    response = client.post("/failed", data=form)
+    assert response.status_code == 303
+    assert r.llen("resque:queue:deep") == 2  # nothing pushed: Ruby could not read it
+    assert any("left as is" in m for m in flashes(client))
+    # Retry all: the deep ones are left, nothing fails.
+    assert client.post("/failed", data={"action": "retry_all"}).status_code == 303
+    for form in remove:
+        response = client.post(form.pop("_action"), data=form)
+        assert response.status_code == 303
+    assert r.llen(KEY) == 0
+
+
+def test_edit_and_retry_refuses_what_ruby_cannot_read_with_400(
+    client: FlaskClient, r: redis.Redis, deep: None
+) -> None:
+    unreadable = failures(r)[0]
+    page = client.get(f"/failed/edit?index={unreadable.index}&digest={unreadable.digest}")
+    assert page.status_code == 200 and "deeper than 100 levels" in text(page.data)
+    r.rpush(KEY, json.dumps(record(queue="deep")))
+    failure = failures(r)[-1]
+    form = {"index": failure.index, "digest": failure.digest}
+    for args, says in [
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        (json.dumps([nested(98)]), "nested too deeply"),  # 2 + 99 levels in the record
+        ("[NaN]", "cannot store these arguments"),
+        ("[1, 2", "not valid JSON"),
+    ]:
+        response = client.post("/failed/edit", data={**form, "args": args})
+        assert response.status_code == 400, args[:20]
+        assert says in text(response.data)
+    assert r.lindex(KEY, failure.index) == failure.raw
+    ok = client.post("/failed/edit", data={**form, "args": json.dumps([nested(97)])})
+    assert ok.status_code == 303
+    assert json.loads(r.lindex("resque:queue:deep", -1))["args"] == [nested(97)]
+    assert FailedJob(0, r.lindex(KEY, failure.index)).parse_error is None  # Ruby reads it
