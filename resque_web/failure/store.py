@@ -18,6 +18,7 @@ import redis
 from .. import payload as jsonp
 from .. import times
 from ..keys import Keys
+from ..shorten import shorten
 from .record import FailedJob
 from .scripts import APPLY, CLEAR_HOLD, RESTORE
 
@@ -193,11 +194,11 @@ class FailureList:
                     0,
                 )
             if self._run([op], hold) >= 0:
-                where = f" on queue {failure.queue!r}" if op.push is not None else ""
+                queue = shorten(failure.queue)
+                where = f" on queue {queue!r}" if op.push is not None else ""
                 moved = "" if failure.index == index else f" (it had moved to #{failure.index})"
-                return ActionResult(
-                    True, f"{verb.capitalize()} failure {failure.display_class}{where}{moved}.", 1
-                )
+                name = shorten(failure.display_class)
+                return ActionResult(True, f"{verb.capitalize()} failure {name}{where}{moved}.", 1)
         return ActionResult(
             False, "The failure list kept changing; nothing was changed. Try again."
         )

@@ -103,10 +103,12 @@ class Failures:
         return self.list(queue).count()
 
     def exists(self, queue: str) -> bool:
+        """Is ``<queue>_failed`` a failure list? Only when ``failed_queues`` names it, as the
+        multi-queue backend (Ruby's and ours) records every list it writes. A key that merely
+        exists under that name may be anything (a pending queue ``queue:x_failed`` reached
+        as ``/failed/queue:x``, the dashboard's own ``web:`` keys): never a failure list."""
         name = self.keys.failed_queue_name(queue)
-        return bool(self.redis.sismember(self.keys.failed_queues, name)) or bool(
-            self.redis.exists(self.keys.failed_queue(queue))
-        )
+        return bool(self.redis.sismember(self.keys.failed_queues, name))
 
     def page(
         self,

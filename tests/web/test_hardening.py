@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -193,3 +194,111 @@ def test_edit_and_retry_refuses_what_ruby_cannot_read_with_400(
     assert ok.status_code == 303
     assert json.loads(r.lindex("resque:queue:deep", -1))["args"] == [nested(97)]
     assert FailedJob(0, r.lindex(KEY, failure.index)).parse_error is None  # Ruby reads it
+
+
+# 4. Failure actions reach only failure lists -----------------------------------------------
+def test_only_listed_failure_lists_can_be_acted_on(client: FlaskClient, r: redis.Redis) -> None:
+    job = json.dumps({"class": "Archive", "args": [1]})
+    r.sadd("resque:queues", "x_failed")
+    r.rpush("resque:queue:x_failed", job)  # a pending queue that happens to end in _failed
+    r.rpush("resque:web:audit_failed", job)  # a key of the dashboard's own space
+    r.sadd("resque:failed_queues", "real_failed")
+    r.rpush("resque:real_failed", json.dumps(record(queue="real")))
+    for name in ("queue:x", "web:audit"):
+        for url in (f"/failed/{name}", f"/api/v1/failed/{name}", f"/api/v1/failed?list={name}"):
+            assert client.get(url).status_code == 404, url
+        for url in (
+            f"/failed/export.csv?list={name}",
+            f"/failed/export.ndjson?list={name}",
+            f"/failed/groups?list={name}",
+            f"/api/v1/failed/groups?list={name}",
+            f"/failed/bulk?action=remove&list={name}",
+        ):
+            assert client.get(url).status_code == 404, url
+        for action in ("clear", "retry_all", "clear_retried", "remove_selected"):
+            form = {"action": action, "row": f"0:{'0' * 40}"}
+            assert client.post(f"/failed/{name}", data=form).status_code == 404
+        form = {"action": "remove", "list": name}
+        assert client.post("/failed/bulk", data=form).status_code == 404
+        form = {"index": "0", "digest": "0" * 40, "list": name, "args": "[]"}
+        assert client.post("/failed/edit", data=form).status_code == 404
+    assert r.lrange("resque:queue:x_failed", 0, -1) == [job]
+    assert r.lrange("resque:web:audit_failed", 0, -1) == [job]
+    # A real per-queue list still works.
+    assert client.get("/failed/real").status_code == 200
+    assert client.post("/failed/real", data={"action": "clear"}).status_code == 303
+    assert r.llen("resque:real_failed") == 0
+
+
+# 5. The audit log's "who" ------------------------------------------------------------------
+def basic(user: str, password: str) -> dict[str, str]:
+    import base64
+
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def last_user(client: FlaskClient, headers: dict[str, str] | None = None) -> str | None:
+    items = client.get("/api/v1/audit", headers=headers or {}).get_json()["items"]
+    return items[0]["user"]
+
+
+def test_an_unverified_authorization_header_names_nobody(
+    client: FlaskClient, r: redis.Redis
+) -> None:
+    r.sadd("resque:queues", "default")
+    client.post("/queues/default", data={"action": "clear"}, headers=basic("ceo", "x"))
+    assert last_user(client) is None
+    client.post(
+        "/queues/default",
+        data={"action": "clear"},
+        headers=basic("ceo", "x"),
+        environ_base={"REMOTE_USER": "alice"},
+    )
+    assert last_user(client) == "alice"
+
+
+def test_the_dashboards_own_basic_user_is_recorded(redis_url: str, r: redis.Redis) -> None:
+    from resque_web.web import create_app
+
+    app = create_app({"TESTING": True, "REDIS_URL": redis_url, "RESQUE_WEB_AUTH": "ops:s3cret"})
+    client = app.test_client()
+    r.sadd("resque:queues", "default")
+    assert client.post("/queues/default", data={"action": "clear"}).status_code == 401
+    response = client.post(
+        "/queues/default", data={"action": "clear"}, headers=basic("ops", "s3cret")
+    )
+    assert response.status_code == 303
+    assert last_user(client, basic("ops", "s3cret")) == "ops"
+
+
+# 9. Flash messages stay small ----------------------------------------------------------------
+def cookie_bytes(response: Any) -> int:
+    return max((len(v) for v in response.headers.getlist("Set-Cookie")), default=0)
+
+
+@pytest.mark.parametrize("char", ["x", "\u961f", "\U0001f600"])
+def test_flashes_keep_the_session_cookie_small(
+    client: FlaskClient, r: redis.Redis, char: str
+) -> None:
+    import random
+
+    rng = random.Random(7)
+    # Names that compress badly: random characters around the one under test.
+    name = "".join(rng.choice([char, chr(rng.randrange(0x4E00, 0x9FFF))]) for _ in range(20_000))
+    r.sadd("resque:queues", name)
+    r.rpush(KEY, json.dumps(record(payload={"class": name, "args": []}, queue=name)))
+    sizes = []
+    for _ in range(5):  # actions whose flashes nobody reads: they pile up in the cookie
+        response = client.post("/failed", data={"action": "retry", **ref(r, -1)})
+        sizes.append(cookie_bytes(response))
+        response = client.post("/queues/" + quote(name), data={"action": "clear"})
+        sizes.append(cookie_bytes(response))
+    assert max(sizes) < 4096, sizes
+    shown = flashes(client)
+    assert shown and all(len(m) < 600 for m in shown)
+
+
+def ref(r: redis.Redis, index: int) -> dict[str, Any]:
+    failure = failures(r)[index]
+    return {"index": failure.index, "digest": failure.digest}
