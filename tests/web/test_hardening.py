@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from flask import Flask
 from flask.testing import FlaskClient
 
 from resque_web.failure import FailedJob
@@ -302,3 +303,54 @@ def test_flashes_keep_the_session_cookie_small(
 def ref(r: redis.Redis, index: int) -> dict[str, Any]:
     failure = failures(r)[index]
     return {"index": failure.index, "digest": failure.digest}
+
+
+# 3. Host header check (DNS rebinding) ------------------------------------------------------
+REBOUND = {"Host": "evil.example:5678", "Origin": "http://evil.example:5678"}
+
+
+def test_a_foreign_host_is_refused_before_anything_else(
+    client: FlaskClient, r: redis.Redis
+) -> None:
+    r.sadd("resque:queues", "default")
+    r.rpush("resque:queue:default", "job")
+    response = client.post("/queues/default", data={"action": "clear"}, headers=REBOUND)
+    assert response.status_code == 400
+    page = parse(response.data).text()
+    assert "Unknown host" in page and "RESQUE_WEB_ALLOWED_HOSTS" in page
+    assert r.llen("resque:queue:default") == 1
+    for url in ("/", "/overview", "/static/css/resque-web.css", "/no/such/page"):
+        assert client.get(url, headers=REBOUND).status_code == 400, url
+    api = client.get("/api/v1/stats", headers=REBOUND)
+    assert api.status_code == 400 and api.get_json()["error"] == "Unknown host"
+    for host in ("localhost", "localhost:5678", "127.0.0.1:80", "[::1]:5678", "LOCALHOST."):
+        assert client.get("/overview", headers={"Host": host}).status_code == 200, host
+
+
+def test_allowed_hosts_setting_and_defaults(redis_url: str) -> None:
+    from resque_web.web import create_app, make_blueprint
+
+    def status(config: dict[str, Any], host: str) -> int:
+        app = create_app({"TESTING": True, "REDIS_URL": redis_url, **config})
+        return app.test_client().get("/api/v1/stats", headers={"Host": host}).status_code
+
+    names = {"RESQUE_WEB_ALLOWED_HOSTS": "dash.example, .corp.example"}
+    assert status(names, "dash.example:443") == 200
+    assert status(names, "a.corp.example") == 200 and status(names, "corp.example") == 200
+    assert status(names, "localhost") == 400  # names given: only those (and IP loopback)
+    assert status(names, "127.0.0.1:5678") == 200
+    assert status(names, "evilcorp.example") == 400
+    assert status({"RESQUE_WEB_ALLOWED_HOSTS": "*"}, "evil.example") == 200
+    # A password: any name by default (the credentials do not follow a rebinding page) ...
+    auth = {"RESQUE_WEB_AUTH": "ops:pw"}
+    assert status(auth, "evil.example") == 401
+    # ... and the Host is still checked first when names are set.
+    assert status({**auth, **names}, "evil.example") == 400
+    # Embedded: the host app's concern unless the blueprint is told.
+    for allowed, code in ((None, 200), (["dash.example"], 400)):
+        app = Flask(__name__)
+        app.register_blueprint(
+            make_blueprint(redis_url=redis_url, allowed_hosts=allowed), url_prefix="/resque"
+        )
+        response = app.test_client().get("/resque/overview", headers={"Host": "evil.example"})
+        assert response.status_code == code
