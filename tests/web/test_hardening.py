@@ -354,3 +354,53 @@ def test_allowed_hosts_setting_and_defaults(redis_url: str) -> None:
         )
         response = app.test_client().get("/resque/overview", headers={"Host": "evil.example"})
         assert response.status_code == code
+
+
+# 8. GET never advances anything ----------------------------------------------------------
+def run_attr(client: FlaskClient, op_id: str) -> str:
+    page = parse(client.get(f"/failed/bulk/{op_id}").data)
+    return page.find("div", "bulk-op").attrs["data-run"]
+
+
+def test_a_bulk_page_runs_only_after_the_users_own_post(
+    client: FlaskClient, app: Flask, ruby_data: redis.Redis
+) -> None:
+    response = client.post("/failed/bulk", data={"action": "retry", "exception": "KeyError"})
+    op_id = response.headers["Location"].rsplit("/", 1)[-1]
+    assert run_attr(client, op_id) == "1"  # right after Start: the page runs it
+    assert run_attr(client, op_id) == "0"  # opened again: it does not
+    assert run_attr(app.test_client(), op_id) == "0"  # another session (a forged link)
+    state = client.get(f"/api/v1/failed/bulk/{op_id}").get_json()
+    assert (state["status"], state["done"], state["scanned"]) == ("pending", 0, 0)
+    # Continue (a form POST, not the page's script) runs a step and lets the page go on.
+    client.post(f"/failed/bulk/{op_id}/step")
+    state = client.get(f"/api/v1/failed/bulk/{op_id}").get_json()
+    assert state["scanned"] > 0
+    assert run_attr(client, op_id) == ("0" if state["finished"] else "1")
+
+
+def test_no_get_changes_redis(client: FlaskClient, ruby_data: redis.Redis, redis_url: str) -> None:
+    from tests.support.snapshot import changed, snapshot
+
+    response = client.post("/failed/bulk", data={"action": "remove", "exception": "KeyError"})
+    op_id = response.headers["Location"].rsplit("/", 1)[-1]
+    client.post("/failed", data={"action": "clear_retried"})  # an audit entry to list
+    audit_id = client.get("/api/v1/audit").get_json()["items"][0]["id"]
+    first = failures(ruby_data)[0]
+    subjects = Subjects(
+        queues=["default", "failing"],
+        workers=sorted(ruby_data.smembers("resque:workers"))[:3],
+        keys=["failed", "queues", "queue:default"],
+        ids=[op_id, audit_id],
+    )
+    extra = {
+        "failed_bulk": ["action=retry&exception=KeyError", "action=remove"],
+        "failed_edit": [f"index={first.index}&digest={first.digest}"],
+        "failed": ["q=x", "action=clear", "action=retry_all"],
+    }
+    urls = get_urls(client.application, subjects, extra_args=extra)
+    before = snapshot(redis_url)
+    for url in urls:
+        client.get(url).get_data()
+    assert changed(before, snapshot(redis_url)) == []
+    assert client.get(f"/api/v1/failed/bulk/{op_id}").get_json()["status"] == "pending"
