@@ -26,6 +26,11 @@ TEXT_CHUNK = 1000
 # reading the list newest first for at most SCAN_BUDGET, and no counts until they are exact.
 INDEX_WAIT = 0.15
 SCAN_BUDGET = 0.5
+# Text searches run at once per process; one more gets BUSY_BUDGET and says so ("busy"),
+# so distinct searches cannot each hold a thread (and Redis) for the full budget.
+MAX_SEARCHES = 2
+BUSY_BUDGET = 0.25
+_SEARCH_SLOTS = threading.BoundedSemaphore(MAX_SEARCHES)
 _SEARCHES: OrderedDict[tuple[object, ...], Selection] = OrderedDict()
 _SEARCHES_LOCK = threading.Lock()
 _SEARCHES_KEPT = 32
@@ -44,6 +49,7 @@ class Selection:
     scanned: int = 0
     candidates: int = 0
     counting: tuple[int, int] | None = None
+    busy: bool = False  # other searches held the slots: this one ran for BUSY_BUDGET
 
     @property
     def total(self) -> int:
@@ -204,7 +210,9 @@ class Failures:
         index = self.ready(queue, wait)
         if index is None:
             everything = range(failures.count())
-            found = self._search(failures, everything, where, SCAN_BUDGET, want, newest_first)
+            found = self._bounded_search(
+                failures, everything, where, SCAN_BUDGET, want, newest_first
+            )
             return replace(found, counting=(self.index(failures).n, len(everything)))
         positions = index.select(where.indexed, refresh=False)
         if not where.text:
@@ -214,12 +222,35 @@ class Failures:
             found = _SEARCHES.get(key)
         if found is not None:
             return found
-        found = self._search(failures, positions, where, budget)
+        found = self._bounded_search(failures, positions, where, budget)
+        if found.busy:
+            return found  # a cut-short answer is not remembered for the next request
         with _SEARCHES_LOCK:
             _SEARCHES[key] = found
             while len(_SEARCHES) > _SEARCHES_KEPT:
                 _SEARCHES.popitem(last=False)
         return found
+
+    def _bounded_search(
+        self,
+        failures: FailureList,
+        candidates: Sequence[int],
+        where: FailureFilter,
+        budget: float,
+        want: int | None = None,
+        newest_first: bool = True,
+    ) -> Selection:
+        """:meth:`_search` in one of the process's MAX_SEARCHES slots; when they are all
+        taken, for BUSY_BUDGET only, and the selection says ``busy``."""
+        if _SEARCH_SLOTS.acquire(blocking=False):
+            try:
+                return self._search(failures, candidates, where, budget, want, newest_first)
+            finally:
+                _SEARCH_SLOTS.release()
+        found = self._search(
+            failures, candidates, where, min(budget, BUSY_BUDGET), want, newest_first
+        )
+        return replace(found, busy=not found.complete)
 
     def _search(
         self,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 from ..client import Resque
 from ..connection import mask_url
 from .convert import as_int
-from .scripts import SUMMARY, json_array
+from .scripts import SET_CHUNK, SET_CHUNK_SIZE, SUMMARY, set_lengths
 
 
 @dataclass(frozen=True)
@@ -28,40 +27,44 @@ class Stats:
         self.redis = resque.redis
         self.keys = resque.keys
         self._summary = self.redis.register_script(SUMMARY)
+        self._chunk = self.redis.register_script(SET_CHUNK)
 
     def resque(self, count_working: bool = True) -> ResqueStats:
-        """One round trip however many queues and workers: a Lua script counts them.
-        Without ``count_working`` the busy workers are not counted (``working`` is -1): a
-        page that reads who is busy anyway counts them there, in the same pass."""
-        return self._read(with_sizes=False, count_working=count_working)[0]
+        """One round trip up to SET_CHUNK_SIZE queues and failure lists (a script counts
+        them), then one per further chunk: no script call blocks Redis for long however
+        many queues are registered. Without ``count_working`` the busy workers are not
+        counted (``working`` is -1): a page that reads who is busy counts them there."""
+        return self._read(count_working)[0]
 
     def with_queue_sizes(self) -> tuple[ResqueStats, list[tuple[str, int]]]:
-        """The numbers and every queue's (name, size), sorted by name, from the same script
-        pass (it reads each queue's length for the total anyway): what ``/stats.txt``
-        prints, in one round trip."""
-        numbers, replies = self._read(with_sizes=True)
-        names, sizes = (json_array(r) for r in replies) if replies else ([], [])
-        return numbers, sorted(zip(names, sizes), key=itemgetter(0))  # names are unique
+        """The numbers and every queue's (name, size), sorted by name, from the same reads
+        (they read each queue's length for the total anyway): what ``/stats.txt`` prints."""
+        numbers, sizes = self._read(count_working=True)
+        return numbers, sorted(sizes.items())
 
-    def _read(self, with_sizes: bool, count_working: bool = True) -> tuple[ResqueStats, list[Any]]:
+    def _read(self, count_working: bool) -> tuple[ResqueStats, dict[str, int]]:
         keys = self.keys
-        replies = self._summary(
+        (workers, working, listed, processed, failed,
+         qcursor, queues, fcursor, lists) = self._summary(
             keys=[keys.queues, keys.workers, keys.failed_queues, keys.failed, keys.processed,
                   keys.failed_count],
-            args=[keys.queue(""), keys.worker(""), keys.prefix, "1" if with_sizes else "0",
-                  "1" if count_working else "0"],
+            args=[keys.queue(""), keys.worker(""), keys.prefix, "1" if count_working else "0",
+                  SET_CHUNK_SIZE],
         )  # fmt: skip
-        queues, pending, workers, working, listed, processed, failed = replies[:7]
+        sizes = set_lengths(self._chunk, keys.queues, [(keys.queue(""), "")], qcursor, queues)
+        failed_lists = set_lengths(
+            self._chunk, keys.failed_queues, [(keys.prefix, "")], fcursor, lists
+        )
         numbers = ResqueStats(
-            pending=as_int(pending),
+            pending=sum(n for (n,) in sizes.values()),
             processed=as_int(processed),
             failed=as_int(failed),
-            queues=as_int(queues),
+            queues=len(sizes),
             workers=as_int(workers),
             working=int(working),
-            failed_listed=as_int(listed),
+            failed_listed=as_int(listed) + sum(n for (n,) in failed_lists.values()),
         )
-        return numbers, replies[7:]
+        return numbers, {name: n for name, (n,) in sizes.items()}
 
     def redis_info(self) -> dict[str, Any]:
         return dict(self.redis.info())

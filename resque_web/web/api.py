@@ -191,6 +191,8 @@ def api_failed(queue: str | None = None) -> Response:
             "lists": lists,
             "filter": {"class": where.job_class, "exception": where.exception, **where.to_args()},
             "complete": selection is None or selection.complete,
+            # Other searches held this process's slots: a short search; try again.
+            "busy": selection is not None and selection.busy,
             # While the list's index catches up: {indexed, total}; a filter's matches then
             # come from a bounded search, newest first (`complete` says if it read them all).
             "counting": None

@@ -25,6 +25,7 @@ from .. import __version__
 from ..client import Resque
 from ..connection import connect, mask_url
 from ..model import Dashboard
+from . import limits
 from .assets import STATIC, TEMPLATES
 from .formatting import FILTERS
 from .paging import hidden_args, url_with
@@ -144,6 +145,7 @@ def make_blueprint(
 
 def _before_request() -> Response | None:
     bp = current_blueprint()
+    limits.apply(request)
     refused = check_request(bp.settings)
     if refused is None and not bp.warmed:
         # This process's first request: index the failures in the background now, so the

@@ -404,3 +404,81 @@ def test_no_get_changes_redis(client: FlaskClient, ruby_data: redis.Redis, redis
         client.get(url).get_data()
     assert changed(before, snapshot(redis_url)) == []
     assert client.get(f"/api/v1/failed/bulk/{op_id}").get_json()["status"] == "pending"
+
+
+# 7. Every request's work bounded -------------------------------------------------------------
+def bytes_sent(r: redis.Redis) -> int:
+    return int(r.info("stats")["total_net_output_bytes"])
+
+
+def test_request_bodies_and_selections_are_bounded(client: FlaskClient, r: redis.Redis) -> None:
+    error = "e" * 1000  # records of ~1 KB, as a backtrace makes them
+    r.rpush(KEY, *[json.dumps(record(error=f"{error}{i}")) for i in range(5000)])
+    huge = client.post("/failed", data={"action": "retry_all", "pad": "x" * (3 * 1024 * 1024)})
+    assert huge.status_code == 413 and "Request too large" in text(huge.data)
+    too_many = [f"{i}:{'0' * 40}" for i in range(201)]
+    response = client.post("/failed", data={"action": "remove_selected", "row": too_many})
+    assert response.status_code == 413 and "at most 200" in text(response.data)
+    assert r.llen(KEY) == 5000
+    # 200 bogus rows spread over the list: each is looked for near its old place, but the
+    # records read are bounded for the whole request (was: a 1,000-record window per row).
+    bogus = [f"{i * 25}:{'0' * 40}" for i in range(200)]
+    client.get("/api/v1/failed/groups")  # the failure index has read the list: quiet now
+    before = bytes_sent(r)
+    response = client.post("/failed", data={"action": "remove_selected", "row": bogus})
+    read = bytes_sent(r) - before
+    assert response.status_code == 303 and r.llen(KEY) == 5000
+    assert read < 4_000_000, read  # ~2,000 records at most; unbounded it was ~140 MB
+    # A real row that moved is still found (its old place now holds another record).
+    target = failures(r)[4000]
+    r.lpop(KEY)
+    form = {"action": "remove_selected", "row": [f"{target.index}:{target.digest}", *bogus[1:]]}
+    assert client.post("/failed", data=form).status_code == 303
+    assert r.llen(KEY) == 4998 and target.raw not in r.lrange(KEY, 3990, 4000)
+
+
+def test_the_summary_reads_queues_in_chunks(
+    client: FlaskClient, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from resque_web.model import scripts
+
+    monkeypatch.setattr(scripts, "SET_CHUNK_SIZE", 200)
+    monkeypatch.setattr("resque_web.model.stats.SET_CHUNK_SIZE", 200)
+    names = [f"q{i:05d}" for i in range(2500)]
+    r.sadd("resque:queues", *names)
+    pipe = r.pipeline()
+    for name in names[::2]:
+        pipe.rpush(f"resque:queue:{name}", "job")
+    pipe.execute()
+    r.config_resetstat()
+    stats = client.get("/api/v1/stats").get_json()
+    assert (stats["queues"], stats["pending"]) == (2500, 1250)
+    # One SSCAN of about 200 names per script call (each reads those queues' lengths),
+    # never one script over all 2,500.
+    assert r.info("commandstats")["cmdstat_sscan"]["calls"] >= 10
+    lines = client.get("/stats.txt").get_data(as_text=True).splitlines()
+    assert lines[5:] == [f"queues.{n}={1 - i % 2}" for i, n in enumerate(names)]
+    page = client.get("/api/v1/queues?page=25&per_page=100").get_json()
+    assert [q["name"] for q in page["queues"]] == names[2400:]
+
+
+def test_concurrent_text_searches_are_bounded(
+    client: FlaskClient, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from resque_web.model import failures as model
+
+    r.rpush(KEY, *[json.dumps(record(error=f"needle {i}")) for i in range(3000)])
+    assert client.get("/api/v1/failed").status_code == 200  # the index is ready
+    client.get("/api/v1/failed/groups")
+    monkeypatch.setattr(model, "BUSY_BUDGET", 0.0)
+    held = [model._SEARCH_SLOTS.acquire(blocking=False) for _ in range(model.MAX_SEARCHES)]
+    try:
+        assert all(held)
+        busy = client.get("/api/v1/failed?q=needle").get_json()
+        assert busy["busy"] and not busy["complete"] and busy["total"] < 3000
+        assert "busy with other searches" in text(client.get("/failed?q=needle+1").data)
+    finally:
+        for _ in held:
+            model._SEARCH_SLOTS.release()
+    done = client.get("/api/v1/failed?q=needle").get_json()  # not remembered: searched again
+    assert not done["busy"] and done["complete"] and done["total"] == 3000

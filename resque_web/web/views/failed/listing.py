@@ -22,6 +22,7 @@ from ... import inputs
 from ...audit import hold, record
 from ...blueprint import current_settings, dashboard, notify, render_page
 from ...exceptions import PageError
+from ...limits import MAX_SELECTED_ROWS
 from ...paging import carried_args, page_args
 from ...security import require
 from .common import failed_url, filter_from, list_name
@@ -124,7 +125,16 @@ def failed_action(queue: str | None) -> Response:
         record(f"failed.{action}", name, result, list_queue=queue, held=held)
     elif action in SELECTED:
         require(current_settings(), SELECTED[action])
-        rows = [_row(*value.partition(":")[::2]) for value in form.getlist("row")]
+        values = form.getlist("row")
+        if len(values) > MAX_SELECTED_ROWS:
+            raise PageError(
+                413,
+                "Too many rows",
+                f"A selection acts on at most {MAX_SELECTED_ROWS:,} failures at a time "
+                f"({len(values):,} were sent); nothing was changed. Use \u201cRetry all "
+                "matching\u201d or \u201cRemove all matching\u201d with a filter for more.",
+            )
+        rows = [_row(*value.partition(":")[::2]) for value in values]
         if not rows:
             raise PageError(400, "Bad request", "No failures were selected.")
         verb = "retry" if action == "retry_selected" else "remove"
