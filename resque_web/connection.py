@@ -8,6 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+from .exact import ERRORS
+
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 
 _pools: dict[tuple[str, float | None], redis.ConnectionPool] = {}
@@ -26,7 +28,8 @@ def normalize_url(url: str) -> str:
 
 
 def connect(url: str | None = None, socket_timeout: float | None = 5.0) -> redis.Redis:
-    """A client on a shared pool, decoding replies as UTF-8 (bad bytes become U+FFFD).
+    """A client on a shared pool, decoding replies as UTF-8 byte for byte (bytes that are
+    not UTF-8 round-trip: see :mod:`resque_web.exact`).
 
     Reusing the pool keeps request latency free of connection setup; the timeout keeps a
     hung Redis from hanging a page forever.
@@ -38,7 +41,7 @@ def connect(url: str | None = None, socket_timeout: float | None = 5.0) -> redis
             pool = redis.ConnectionPool.from_url(
                 url,
                 decode_responses=True,
-                encoding_errors="replace",
+                encoding_errors=ERRORS,
                 socket_timeout=socket_timeout,
                 socket_connect_timeout=min(socket_timeout or 5.0, 5.0),
                 health_check_interval=30,

@@ -11,6 +11,8 @@ import json
 import math
 from typing import Any
 
+from .exact import from_bytes
+
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _string = json.encoder.py_encode_basestring  # type: ignore[attr-defined]
 
@@ -153,11 +155,12 @@ def text_of(value: Any) -> str:
 
 
 def to_text(raw: str | bytes | None) -> str:
-    """Stored bytes as text for display: invalid UTF-8 becomes U+FFFD instead of an error."""
+    """Stored bytes as text, never an error: bytes that are not UTF-8 kept as in
+    :mod:`resque_web.exact`."""
     if raw is None:
         return ""
     if isinstance(raw, bytes):
-        return raw.decode("utf-8", errors="replace")
+        return from_bytes(raw)  # exactly: a digest of it matches the stored bytes
     return raw
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from .. import payload as jsonp
 from .. import times
 from ..errors import exception_name
+from ..exact import to_bytes
 from ..job import Job, display_class_of
 from .fingerprint import group_id, normalize
 
@@ -24,8 +25,10 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def digest(raw: str) -> str:
-    """The identity of a stored value: the SHA-1 Redis' ``redis.sha1hex`` computes in Lua."""
-    return hashlib.sha1(raw.encode("utf-8", errors="surrogatepass")).hexdigest()
+    """The identity of a stored value: the SHA-1 Redis' ``redis.sha1hex`` computes in Lua,
+    on the exact bytes stored (read through :mod:`resque_web.exact`, bytes that are not
+    UTF-8 included)."""
+    return hashlib.sha1(to_bytes(raw)).hexdigest()
 
 
 def error_message(exc: BaseException) -> str:

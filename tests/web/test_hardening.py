@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 import pytest
 import redis
@@ -20,7 +20,7 @@ from resque_web.failure import FailedJob
 from resque_web.payload import TOO_DEEP
 from tests.support.site import Subjects, get_urls
 
-from .html import forms, parse, text
+from .html import forms, links, parse, text
 
 KEY = "resque:failed"
 WORKER = "box-1:77:deep"
@@ -482,3 +482,72 @@ def test_concurrent_text_searches_are_bounded(
             model._SEARCH_SLOTS.release()
     done = client.get("/api/v1/failed?q=needle").get_json()  # not remembered: searched again
     assert not done["busy"] and done["complete"] and done["total"] == 3000
+
+
+# 6. Bytes that are not UTF-8 -----------------------------------------------------------------
+@pytest.fixture
+def raw_redis(redis_url: str) -> Any:
+    client = redis.Redis.from_url(redis_url)  # bytes in, bytes out
+    yield client
+    client.close()
+
+
+def test_a_failure_that_is_not_utf8_is_retried_and_removed(
+    client: FlaskClient, raw_redis: redis.Redis
+) -> None:
+    bad = (
+        json.dumps(record(error="caf\u00e9 X", queue="default")).encode().replace(b"X", b"\xff\xfe")
+    )
+    good = json.dumps(record(error="fine", queue="default")).encode()
+    raw_redis.rpush(KEY, bad, good, bad.replace(b"boom", b"b00m"))
+    html = client.get("/failed").data
+    assert b"\\xFF\\xFE" in html  # shown, spelled out
+    # Retry all: every record's identity checks out in Lua (SHA-1 of the stored bytes).
+    response = client.post("/failed", data={"action": "retry_all"})
+    assert response.status_code == 303
+    stored = raw_redis.lrange(KEY, 0, -1)
+    assert all(b'"retried_at"' in item for item in stored)
+    assert stored[0].count(b"\xff\xfe") == 1  # the bytes are kept as they were
+    assert raw_redis.llen("resque:queue:default") == 3
+    # Remove one by the digest its row carries.
+    form = next(f for f in forms(client.get("/failed").data) if f.get("action") == "remove")
+    assert client.post(form.pop("_action"), data=form).status_code == 303
+    assert raw_redis.llen(KEY) == 2
+
+
+QUEUES = [b"a\xff", b"a\xfe", "a\ufffd".encode(), b"a\xef\xbf"]
+
+
+def fetch(client: FlaskClient, href: str, method: str = "GET", **kwargs: Any) -> Any:
+    """``href`` as a WSGI server hands it over: PATH_INFO holds the URL's bytes (as
+    latin-1). Werkzeug's test client would decode them as UTF-8 with replacement first."""
+    path = unquote_to_bytes(href.partition("?")[0]).decode("latin-1")
+    return client.open(href, method=method, environ_overrides={"PATH_INFO": path}, **kwargs)
+
+
+def test_queues_whose_names_are_not_utf8_are_never_confused(
+    client: FlaskClient, raw_redis: redis.Redis
+) -> None:
+    for i, name in enumerate(QUEUES):
+        raw_redis.sadd("resque:queues", name)
+        raw_redis.rpush(b"resque:queue:" + name, json.dumps({"class": f"Job{i}", "args": []}))
+    hrefs = sorted({h for h in links(client.get("/queues").data) if h.startswith("/queues/a")})
+    assert hrefs == sorted("/queues/" + quote(name, safe="") for name in QUEUES)
+    # Each link shows its own queue's job, and its actions reach that queue only.
+    for i, name in enumerate(QUEUES):
+        href = "/queues/" + quote(name, safe="")
+        page = fetch(client, href)
+        assert page.status_code == 200 and f"Job{i}" in text(page.data), href
+        api = fetch(client, "/api/v1/queues/" + quote(name, safe="")).get_json()
+        assert [item["class"] for item in api["items"]] == [f"Job{i}"]
+    victim = "/queues/" + quote(QUEUES[0], safe="")
+    form = next(f for f in forms(fetch(client, victim).data) if f.get("action") == "delete_job")
+    assert fetch(client, form.pop("_action"), "POST", data=form).status_code == 303
+    assert [raw_redis.llen(b"resque:queue:" + n) for n in QUEUES] == [0, 1, 1, 1]
+    clear = fetch(client, "/queues/" + quote(QUEUES[1], safe=""), "POST", data={"action": "clear"})
+    assert clear.status_code == 303
+    assert unquote_to_bytes(clear.headers["Location"]) == b"/queues/" + QUEUES[1]
+    assert [raw_redis.llen(b"resque:queue:" + n) for n in QUEUES] == [0, 0, 1, 1]
+    stats = client.get("/stats.txt").data
+    assert b"queues.a\xef\xbf\xbd=1" in stats and b"queues.a\xef\xbf=1" in stats
+    assert client.get("/api/v1/stats").get_json()["queues"] == 4

@@ -14,11 +14,12 @@ from urllib.parse import quote
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from ...exact import to_bytes
 from ...model import ActionResult, QueueNotFound
 from ...shorten import shorten
 from .. import inputs
 from ..audit import record
-from ..blueprint import current_settings, dashboard, notify, render_page
+from ..blueprint import PATH_SAFE, current_settings, dashboard, notify, render_page
 from ..exceptions import PageError
 from ..paging import carried_args, page_args
 from ..security import require
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 PAGING_FIELDS = ("page", "per_page", "order")
 QUEUES_PER_PAGE = 50
-# What Werkzeug's path converter leaves unquoted (BaseConverter.to_url).
-PATH_SAFE = "!$&'()*+,/:;=@"
 
 
 def path_url(endpoint: str, arg: str) -> Callable[[str], str]:
@@ -46,7 +45,7 @@ def path_url(endpoint: str, arg: str) -> Callable[[str], str]:
     def link(value: str) -> str:
         found = made.get(value)
         if found is None:
-            found = made[value] = f"{head}{quote(value, safe=PATH_SAFE)}{tail}"
+            found = made[value] = f"{head}{quote(to_bytes(value), safe=PATH_SAFE)}{tail}"
         return found
 
     return link

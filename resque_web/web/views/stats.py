@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from flask import Response, redirect, request, url_for
 
+from ...exact import to_bytes
 from .. import inputs
 from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
@@ -98,4 +99,4 @@ def stats_txt() -> Response:
         f"resque.working={numbers.working}",
     ]
     lines += [f"queues.{name}={size}" for name, size in sizes]
-    return Response("\n".join(lines), mimetype="text/plain")
+    return Response(to_bytes("\n".join(lines)), mimetype="text/plain")  # names byte for byte

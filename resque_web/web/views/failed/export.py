@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from flask import Response, request, stream_with_context
 
+from ....exact import to_bytes
 from ....model import FailedJob
 from ....payload import bounded, display_json
 from ...blueprint import dashboard
@@ -56,9 +57,9 @@ def row(failure: FailedJob) -> dict[str, object]:
     }
 
 
-def ndjson(failures: Iterator[FailedJob]) -> Iterator[str]:
+def ndjson(failures: Iterator[FailedJob]) -> Iterator[bytes]:
     for failure in failures:
-        yield json.dumps(row(failure), ensure_ascii=False) + "\n"
+        yield to_bytes(json.dumps(row(failure), ensure_ascii=False) + "\n")  # as stored
 
 
 def csv_cell(value: object) -> object:
@@ -70,16 +71,19 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def csv_lines(failures: Iterator[FailedJob]) -> Iterator[str]:
+def csv_lines(failures: Iterator[FailedJob]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
+    yield to_bytes(buffer.getvalue())
+    buffer.seek(0)
+    buffer.truncate()
     for failure in failures:
         data = row(failure)
         data["args"] = display_json(data["args"])
         data["backtrace"] = "\n".join(failure.backtrace)
         writer.writerow([csv_cell("" if data[c] is None else data[c]) for c in COLUMNS])
-        yield buffer.getvalue()
+        yield to_bytes(buffer.getvalue())
         buffer.seek(0)
         buffer.truncate()
 
