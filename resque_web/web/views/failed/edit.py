@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from flask import redirect, request
 from werkzeug.wrappers import Response
 
+from .... import payload as jsonp
 from ....model import FailedJob
 from ... import inputs
 from ...audit import record
@@ -33,11 +34,11 @@ def register(bp: DashboardBlueprint) -> None:
 def parse_args(text: str) -> list[object]:
     """A JSON array of arguments; ValueError says what is wrong, and where."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"That is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-        ) from None
+        value = jsonp.parse_ruby_json(text)
+    except jsonp.NotRubyJSON as exc:
+        raise ValueError(f"That is not valid JSON: {exc}.") from None
+    except jsonp.UnstorableJSON as exc:
+        raise ValueError(f"Ruby could not run that job: {exc}.") from None
     if not isinstance(value, list):
         raise ValueError('The arguments must be a JSON array, like [1, "two"].')
     return value
