@@ -74,6 +74,7 @@ def worker_json(worker: WorkerInfo) -> dict[str, Any]:
         "failed": worker.failed,
         "stale": worker.stale,
         "stale_reason": worker.stale_reason,
+        "stale_kind": worker.stale_kind,
         "job": current,
     }
 

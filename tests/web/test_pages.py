@@ -162,6 +162,41 @@ def test_all_workers(client: FlaskClient) -> None:
     assert rows["old-box-7.example.com:31337"][0] == "stale"
 
 
+def test_stale_banner_says_what_resque_will_do_to_each_kind(
+    client: FlaskClient, ruby_data: redis.Redis
+) -> None:
+    """Ruby's prune_dead_workers unregisters a worker whose heartbeat expired, whoever
+    starts next; one that never beat only goes when a same-host worker with its queues (or
+    *) starts and its pid is gone; an unreadable heartbeat makes the pruning Ruby worker
+    fail to start (checked by hand: "Failed to start worker : #<ArgumentError: no time
+    information in "garbage">", the worker stays)."""
+    ruby_data.hset("resque:workers:heartbeat", "vm:11544:long-running,critical", "garbage")
+    page = get(client, "/workers/all")
+    notes = {li.attrs["data-stale-kind"]: li.text() for li in parse(page).find_all("li")
+             if "data-stale-kind" in li.attrs}  # fmt: skip
+    assert set(notes) == {"expired", "never", "unreadable"}
+    # The fixture's heartbeats are from its capture day: by Redis' clock most have expired.
+    assert " with a heartbeat older than 5 min: The next worker to start" in notes["expired"]
+    assert "on any host, whatever its queues" in notes["expired"]
+    assert "PruneDeadWorkerDirtyExit" in notes["expired"]
+    assert notes["never"].startswith("1 that never sent a heartbeat: Resque never prunes")
+    assert (
+        "only a worker starting on the same host with the same queues or * removes one, "
+        "and only when its process is gone" in notes["never"]
+    )
+    assert notes["unreadable"].startswith("1 with a heartbeat Resque cannot read:")
+    assert "fails to start (ArgumentError from Time.parse)" in notes["unreadable"]
+    assert "prunes them the next time a worker starts" not in text(page)
+    never = parse(get(client, "/workers/old-box-7.example.com:31337:mailers,default"))
+    note = never.find("p", "notice").text()
+    assert note.startswith("This worker looks dead: no heartbeat. Resque never prunes")
+    assert "starting on old-box-7.example.com with the same queues (mailers,default) or *" in note
+    assert "Otherwise it stays listed" in note
+    expired = parse(get(client, "/workers/gone-host.example.com:4242:critical")).find("p", "notice")
+    assert expired.attrs["data-stale-kind"] == "expired"
+    assert "unregisters it, recording a job it holds" in expired.text()
+
+
 def test_worker_page(client: FlaskClient) -> None:
     html = get(client, "/workers/worker-01.prod.example.com:10000:critical,default")
     details = dict((r[0], r[1]) for r in table_rows(html, "details"))
