@@ -44,6 +44,10 @@ class Selection:
     scanned: int = 0
     candidates: int = 0
     counting: tuple[int, int] | None = None
+    # The filter asks for retried (or not) and the index answered it: a retry made by
+    # another tool (Ruby's resque-web rewrites the record in place, logging nothing) is in
+    # the index only from its next rebuild, so the total may be that many off.
+    approximate: bool = False
 
     @property
     def total(self) -> int:
@@ -205,14 +209,15 @@ class Failures:
             found = self._search(failures, everything, where, SCAN_BUDGET, want, newest_first)
             return replace(found, counting=(self.index(failures).n, len(everything)))
         positions = index.select(where.indexed, refresh=False)
+        approximate = where.retried is not None
         if not where.text:
-            return Selection(positions, True, 0, len(positions))
+            return Selection(positions, True, 0, len(positions), approximate=approximate)
         key = (failures.key, where, index.version, id(self.redis.connection_pool))
         with _SEARCHES_LOCK:
             found = _SEARCHES.get(key)
         if found is not None:
             return found
-        found = self._search(failures, positions, where, budget)
+        found = replace(self._search(failures, positions, where, budget), approximate=approximate)
         with _SEARCHES_LOCK:
             _SEARCHES[key] = found
             while len(_SEARCHES) > _SEARCHES_KEPT:

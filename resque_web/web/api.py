@@ -191,6 +191,9 @@ def api_failed(queue: str | None = None) -> Response:
             "lists": lists,
             "filter": {"class": where.job_class, "exception": where.exception, **where.to_args()},
             "complete": selection is None or selection.complete,
+            # A retried filter answered by the index: retries by other tools count from
+            # its next rebuild, so `total` may be off by those.
+            "approximate": selection is not None and selection.approximate,
             # While the list's index catches up: {indexed, total}; a filter's matches then
             # come from a bounded search, newest first (`complete` says if it read them all).
             "counting": None
