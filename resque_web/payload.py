@@ -154,6 +154,90 @@ def text_of(value: Any) -> str:
         return display_json(value)
 
 
+# Ruby's JSON.parse refuses documents nested deeper than this (max_nesting), so a Ruby worker
+# cannot read a job whose arguments reach it: {"class":..,"args":[...]} spends two levels.
+RUBY_MAX_NESTING = MAX_NESTING
+ARG_MAX_NESTING = RUBY_MAX_NESTING - 2
+
+
+class NotRubyJSON(ValueError):
+    """Text Ruby's ``JSON.parse`` rejects, though Python's ``json`` may take it (``NaN``,
+    ``Infinity``, a lone surrogate escape like ``"\\ud800"``)."""
+
+
+class UnstorableJSON(ValueError):
+    """JSON Ruby reads but cannot write back or a worker cannot read: a number too large
+    for a float (``1e400``), or nesting deeper than Ruby's limit."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise NotRubyJSON(f"{name} is not JSON (Ruby's JSON.parse refuses it)")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise UnstorableJSON(
+            f"{text} is too large for a float: Ruby reads it as Infinity, which JSON cannot "
+            f"carry; quote it ('\"{text}\"') to pass it as text"
+        )
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts (sys.set_int_max_str_digits)
+        raise UnstorableJSON(
+            f"a {len(text)}-digit integer is more than this Python reads; quote it to pass "
+            "it as text"
+        ) from None
+
+
+def _check_parsed(value: Any, depth: int = 0) -> None:
+    """Lone surrogates (Ruby: "incomplete surrogate pair") and Ruby's nesting limit."""
+    if isinstance(value, str):
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            raise NotRubyJSON("a lone surrogate escape is not JSON Ruby reads")
+        return
+    if isinstance(value, (list, dict)):
+        if depth >= ARG_MAX_NESTING:
+            raise UnstorableJSON(
+                f"it nests deeper than {ARG_MAX_NESTING} levels; Ruby's JSON reads a job "
+                f"at most {RUBY_MAX_NESTING} levels deep"
+            )
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str):
+                _check_parsed(key, depth + 1)
+            _check_parsed(item, depth + 1)
+
+
+def parse_ruby_json(text: str) -> Any:
+    """One job argument written as JSON, read as Ruby's ``JSON.parse`` reads it.
+
+    Raises :class:`NotRubyJSON` where Ruby would not call it JSON (a caller may take the text
+    as a plain string), :class:`UnstorableJSON` where Ruby parses it but it cannot become a
+    job Ruby reads and writes (a caller must refuse it: there is no faithful string)."""
+    try:
+        value = json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_float, parse_int=_int
+        )
+    except RecursionError:
+        raise UnstorableJSON(
+            f"it nests deeper than {ARG_MAX_NESTING} levels; Ruby's JSON reads a job "
+            f"at most {RUBY_MAX_NESTING} levels deep"
+        ) from None
+    except (NotRubyJSON, UnstorableJSON):
+        raise
+    except json.JSONDecodeError as exc:
+        raise NotRubyJSON(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except ValueError as exc:
+        raise NotRubyJSON(str(exc)) from None
+    _check_parsed(value)
+    return value
+
+
 def to_text(raw: str | bytes | None) -> str:
     """Stored bytes as text, never an error: bytes that are not UTF-8 kept as in
     :mod:`resque_web.exact`."""

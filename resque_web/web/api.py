@@ -75,6 +75,7 @@ def worker_json(worker: WorkerInfo) -> dict[str, Any]:
         "failed": worker.failed,
         "stale": worker.stale,
         "stale_reason": worker.stale_reason,
+        "stale_kind": worker.stale_kind,
         "job": current,
     }
 
@@ -193,6 +194,9 @@ def api_failed(queue: str | None = None) -> Response:
             "complete": selection is None or selection.complete,
             # Other searches held this process's slots: a short search; try again.
             "busy": selection is not None and selection.busy,
+            # A retried filter answered by the index: retries by other tools count from
+            # its next rebuild, so `total` may be off by those.
+            "approximate": selection is not None and selection.approximate,
             # While the list's index catches up: {indexed, total}; a filter's matches then
             # come from a bounded search, newest first (`complete` says if it read them all).
             "counting": None

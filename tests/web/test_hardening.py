@@ -217,9 +217,9 @@ def test_edit_and_retry_refuses_what_ruby_cannot_read_with_400(
     failure = failures(r)[-1]
     form = {"index": failure.index, "digest": failure.digest}
     for args, says in [
-        ("[" * 5000 + "]" * 5000, "nested too deeply"),
-        (json.dumps([nested(98)]), "nested too deeply"),  # 2 + 99 levels in the record
-        ("[NaN]", "cannot store these arguments"),
+        ("[" * 5000 + "]" * 5000, "deeper than 98 levels"),
+        (json.dumps([nested(98)]), "deeper than 98 levels"),  # 2 + 99 levels in the record
+        ("[NaN]", "not valid JSON"),  # Ruby's JSON.parse reads no NaN
         ("[1, 2", "not valid JSON"),
     ]:
         response = client.post("/failed/edit", data={**form, "args": args})

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
 
 KEYS_PER_SCAN = 50
+# Labels as Ruby's resque-web prints Resque.info, where "failed" is the failures stored
+# (LLEN failed); Resque's stat:failed counter gets a label of its own. The keys are the
+# field names /api/v1/stats keeps.
+STAT_LABELS = {"failed_listed": "failed", "failed": "failed (counter)"}
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -37,10 +41,11 @@ def stats() -> Response:
 def stats_resque() -> str:
     d = dashboard()
     numbers = asdict(d.stats.resque())
+    rows = sorted((STAT_LABELS.get(field, field), field, value) for field, value in numbers.items())
     return render_page(
         "stats/resque.html",
         title="Resque stats",
-        stats=sorted(numbers.items()),
+        stats=rows,
         server=d.stats.server(),
     )
 

@@ -8,7 +8,6 @@ applies to exactly the failure that was opened, wherever it has moved since.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from flask import redirect, request
@@ -40,11 +39,11 @@ def parse_args(text: str) -> list[object]:
     """A JSON array of arguments Ruby can read back; ValueError says what is wrong, and
     where. Too deep, NaN or Infinity are refused before anything is written."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"That is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-        ) from None
+        value = jsonp.parse_ruby_json(text)
+    except jsonp.NotRubyJSON as exc:
+        raise ValueError(f"That is not valid JSON: {exc}.") from None
+    except jsonp.UnstorableJSON as exc:
+        raise ValueError(f"Ruby could not run that job: {exc}.") from None
     except RecursionError:
         raise ValueError(
             f"The arguments are nested too deeply: Resque's JSON reads at most "

@@ -19,14 +19,17 @@ from ....exact import to_bytes
 from ....model import FailedJob
 from ....payload import bounded, display_json
 from ...blueprint import dashboard
+from ...formatting import iso_time
 from .common import filter_from, list_from, list_name
 
 if TYPE_CHECKING:
     from ...blueprint import DashboardBlueprint
 
+# failed_at / retried_at are the text as stored (the writer's zone, e.g. "... EST");
+# the *_utc columns are the instants in UTC, ISO 8601, empty when the zone is unknown.
 COLUMNS = (
-    "index", "digest", "queue", "worker", "failed_at", "retried_at", "exception", "error",
-    "class", "args", "payload_class", "backtrace",
+    "index", "digest", "queue", "worker", "failed_at", "retried_at", "failed_at_utc",
+    "retried_at_utc", "exception", "error", "class", "args", "payload_class", "backtrace",
 )  # fmt: skip
 
 
@@ -47,6 +50,8 @@ def row(failure: FailedJob) -> dict[str, object]:
         "worker": failure.worker,
         "failed_at": failure.failed_at_text,
         "retried_at": failure.retried_at_text or None,
+        "failed_at_utc": iso_time(failure.failed_at) or None,
+        "retried_at_utc": iso_time(failure.retried_at) or None,
         "exception": failure.exception,
         "error": failure.error,
         "class": failure.display_class,

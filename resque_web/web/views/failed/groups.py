@@ -60,6 +60,7 @@ def group_json(group: GroupSummary, queue: str | None, sample: FailedJob | None)
         "fingerprint": group.fingerprint,
         "count": group.count,
         "retried": group.retried,
+        "retried_approximate": group.retried_approximate,
         "first_seen": group.first_seen.isoformat() if group.first_seen else None,
         "last_seen": group.last_seen.isoformat() if group.last_seen else None,
         "queues": [{"name": n, "count": c} for n, c in group.queues],
