@@ -67,6 +67,13 @@ class WorkerInfo:
     failed: int
     job: WorkingJob | None
     stale_reason: str | None = None
+    heartbeat_text: str | None = None  # as stored: what a Remove button sends back
+
+    @property
+    def prunable(self) -> bool:
+        """Resque would prune it: its heartbeat is too old (one that never beat, or beat
+        something unreadable, is left alone, as Ruby leaves it)."""
+        return self.stale and self.heartbeat_at is not None
 
     @property
     def working(self) -> bool:
@@ -253,6 +260,7 @@ class Workers:
                     failed=as_int(failed[n]),
                     job=WorkingJob.parse(jobs[n]) if jobs[n] else None,
                     stale_reason=self._stale_reason(beats[n], beat, now),
+                    heartbeat_text=beats[n],
                 )
             )
         return out
