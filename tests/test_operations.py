@@ -220,3 +220,19 @@ def test_an_unreadable_job_is_kept_whole(r: redis.Redis, resque: Resque, busy: s
         assert failure["payload"] == busy and failure["queue"] == ""
     else:
         assert r.llen(K.failed) == 0  # Ruby: an empty worker key holds no job
+
+
+# Captured from real Resque 3.0.0 (Ruby 3.1, MultiJson.use(:json_gem)): a registered worker
+# with this job in worker:<id>, then Worker#unregister_worker. Redis then held only `failed`.
+RUBY_BUSY = '{"queue":"critical","run_at":"2020-01-01T00:00:00Z","payload":{"class":"Archive","args":[35,"tar",1.0e+20,{"k":"ünï"}]}}'  # noqa: E501
+RUBY_FAILURE = '{"failed_at":"2026/12/03 21:05:35 UTC","payload":{"class":"Archive","args":[35,"tar",1.0e+20,{"k":"ünï"}]},"exception":"Resque::DirtyExit","error":"Job still being processed","backtrace":[],"worker":"vm:23621:critical","queue":"critical"}'  # noqa: E501
+
+
+def test_the_failure_record_is_rubys_byte_for_byte(r: redis.Redis, resque: Resque) -> None:
+    dead_worker(r, "vm:23621:critical", job=RUBY_BUSY)
+    r.delete(K.worker_stat("processed", "vm:23621:critical"))  # as in the Ruby run: none
+    assert Pruning(resque).remove_all_stale().removed == ["vm:23621:critical"]
+    ours = r.lindex(K.failed, 0)
+    at = json.loads(ours)["failed_at"]
+    assert ours == RUBY_FAILURE.replace("2026/12/03 21:05:35 UTC", at)
+    assert r.keys("*") == [K.failed]
