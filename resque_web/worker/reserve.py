@@ -227,6 +227,9 @@ class ScriptConnection:
             return self._send(command)
 
     def _send(self, command: bytes) -> Any:
+        # connect() returns at once when connected; a Sentinel-managed connection asks the
+        # sentinels for the master here (send_packed_command alone would not).
+        self.conn.connect()
         self.conn.send_packed_command([command])
         return self.conn.read_response()
 
