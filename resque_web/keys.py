@@ -139,6 +139,16 @@ class Keys:
 
     # Operations: pause, per-queue pause, history -------------------------------------
     # (operations keys: add below this line)
+    def queue_paused(self, name: str) -> str:
+        """resque-pause's per-queue pause (``pause:queue:<name>``): the queue is paused while
+        the key exists, whatever its value (the gem writes ``true``)."""
+        return self.key(f"pause:queue:{name}")
+
+    @property
+    def queues_paused_all(self) -> str:
+        """resque-pause's global pause (``pause:all``, the gem's default key): every queue
+        counts as paused while it exists; per-queue pauses are kept as they are."""
+        return self.key("pause:all")
 
     # The dashboard's own keys (never read by Resque) ----------------------------
     def web(self, name: str) -> str:

@@ -50,6 +50,7 @@ PAGES = [
     "/api/v1/failed?queue=default&retried=no",
     "/api/v1/failed/groups",
     "/api/v1/audit",
+    "/metrics",
 ]
 
 
@@ -98,3 +99,23 @@ def test_round_trips_do_not_grow_with_the_state(r: redis.Redis, redis_url: str) 
     big = round_trips(client)
     assert big == small
     assert max(small.values()) <= 8, small
+
+
+def test_a_metrics_scrape_is_one_round_trip(r: redis.Redis, redis_url: str) -> None:
+    """At any size (the scheduler's keys included), warm: one EVALSHA; cold: EVALSHA, then
+    EVAL after NOSCRIPT (at most 2, as the issue demands)."""
+    load_dump(r)
+    grow(r)
+    keys = Keys()
+    for n in range(50):
+        r.zadd(keys.delayed_schedule, {str(2_000_000_000 + n): 2_000_000_000 + n})
+        r.rpush(keys.delayed(2_000_000_000 + n), '{"class":"A","args":[]}')
+    r.script_flush()
+    client = create_app({"REDIS_URL": redis_url, "TESTING": True}).test_client()
+    client.get("/overview")  # the failure index's warm-up starts on a first request
+    with count_redis() as cold:
+        assert client.get("/metrics").status_code == 200
+    with count_redis() as warm:
+        assert client.get("/metrics").status_code == 200
+    assert cold.round_trips <= 2, cold.commands
+    assert warm.round_trips == 1 and warm.command_names == ["EVALSHA"], warm.commands

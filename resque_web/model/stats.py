@@ -71,7 +71,11 @@ class Stats:
 
     def server(self) -> str:
         """``redis://host:port/db`` of this connection, password masked."""
-        kwargs = self.redis.connection_pool.connection_kwargs
+        pool = self.redis.connection_pool
+        kwargs = pool.connection_kwargs
+        service = getattr(pool, "service_name", None)
+        if service is not None:  # a Sentinel-managed pool: no fixed host
+            return f"redis+sentinel service {service} (db {kwargs.get('db', 0)})"
         if "path" in kwargs:
             return f"unix://{kwargs['path']}?db={kwargs.get('db', 0)}"
         host = kwargs.get("host", "localhost")

@@ -72,6 +72,13 @@ class WorkerInfo:
     # heartbeat at all: only a same-host worker with the same queues removes it, if its pid
     # is gone), "unreadable" (Ruby's Time.parse raises on it: the pruning Ruby worker fails).
     stale_kind: str | None = None
+    heartbeat_text: str | None = None  # as stored: what a Remove button sends back
+
+    @property
+    def prunable(self) -> bool:
+        """Resque would prune it: its heartbeat is too old (one that never beat, or beat
+        something unreadable, is left alone, as Ruby leaves it)."""
+        return self.stale and self.stale_kind == "expired"
 
     @property
     def working(self) -> bool:
@@ -258,6 +265,7 @@ class Workers:
                     failed=as_int(failed[n]),
                     job=WorkingJob.parse(jobs[n]) if jobs[n] else None,
                     **self._staleness(beats[n], beat, now),
+                    heartbeat_text=beats[n],
                 )
             )
         return out

@@ -7,7 +7,8 @@ Config keys (each falls back to the environment variable of the same name):
 ``RESQUE_WEB_PASSWORD``), ``RESQUE_WEB_ALLOWED_HOSTS`` (default: loopback names without a
 password, any with one), ``RESQUE_WEB_SECRET_KEY`` (or ``SECRET_KEY``); and, config
 only, ``RESQUE_WEB_AUTHORIZE`` (a callable) and ``RESQUE_WEB_PLUGINS`` (callables or
-``"module:function"`` strings).
+``"module:function"`` strings); ``RESQUE_WEB_METRICS_PATH`` (``/metrics`` without login
+on that path, only when set).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from flask import Flask, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from .auth import authenticated, challenge
-from .blueprint import Plugin, make_blueprint
+from .blueprint import DashboardBlueprint, Plugin, make_blueprint
 from .hosts import check_host
 from .security import add_headers
 from .settings import Settings, normalize_prefix
+from .views.metrics import metrics_view
 
 
 def load_plugin(spec: Plugin | str) -> Plugin:
@@ -56,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=secret or secrets.token_hex(32),
         RESQUE_WEB_URL_PREFIX=os.environ.get("RESQUE_WEB_URL_PREFIX", ""),
         RESQUE_WEB_PLUGINS=os.environ.get("RESQUE_WEB_PLUGINS", ""),
+        RESQUE_WEB_METRICS_PATH=os.environ.get("RESQUE_WEB_METRICS_PATH", ""),
     )
     if config:
         app.config.update(config)
@@ -65,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bp, url_prefix=prefix or None)
     if prefix:
         app.add_url_rule("/", "root", _to_dashboard)
+    public_metrics = mount_public_metrics(app, bp, prefix)
 
     # The blueprint checks its own requests; this covers the app's (the root redirect,
     # URLs outside the prefix), so nothing at all answers to a foreign Host or, with a
@@ -75,6 +79,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         refused = check_host(request, settings.allowed_hosts, wants_json=False)
         if refused is not None:
             return refused
+        if public_metrics and request.endpoint == PUBLIC_METRICS:
+            return None
         if settings.basic_auth and not authenticated(settings, request):
             return challenge(wants_json=False)
         return None
@@ -82,6 +88,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(gate)
     app.after_request(add_headers)
     return app
+
+
+PUBLIC_METRICS = "resque_web_public_metrics"
+
+
+def mount_public_metrics(app: Flask, bp: DashboardBlueprint, prefix: str) -> bool:
+    """``/metrics`` without login on ``RESQUE_WEB_METRICS_PATH``, only when it is set (for a
+    Prometheus that cannot send credentials); the blueprint's own ``/metrics`` keeps the
+    dashboard's auth."""
+    path = str(app.config.get("RESQUE_WEB_METRICS_PATH") or "").strip()
+    if not path:
+        return False
+    if not path.startswith("/"):
+        raise ValueError(f"RESQUE_WEB_METRICS_PATH must be a path such as /metrics, not {path!r}")
+    if path == f"{prefix}/metrics":
+        raise ValueError(
+            f"RESQUE_WEB_METRICS_PATH {path} is the dashboard's own /metrics (which needs the "
+            "login): pick another path, such as /public/metrics"
+        )
+    app.add_url_rule(path, PUBLIC_METRICS, metrics_view(bp))
+    return True
 
 
 def _to_dashboard() -> Response:

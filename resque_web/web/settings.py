@@ -37,6 +37,9 @@ ACTIONS = (
     "failed.clear_retried",
     "failed.edit",
     "failed.restore",
+    "workers.pause",
+    "workers.prune",
+    "queue.pause",
 )
 
 # audit_user(request) -> the name the audit log records for a mutation (None: unknown).

@@ -21,6 +21,7 @@ from .config import (
     WorkerConfig,
 )
 from .log import setup_logging
+from .pool import PidFile, Pool, unregisterer
 from .process import Worker
 from .queues import parse_queue_list
 
@@ -124,6 +125,20 @@ def load_requirement(spec: str) -> None:
     show_default=True,
     help="Heartbeat age after which a worker is pruned (Ruby: Resque.prune_interval).",
 )
+@click.option(
+    "--count",
+    envvar="COUNT",
+    type=click.IntRange(min=1, max=512),
+    default=1,
+    show_default=True,
+    help="Run this many workers under one supervisor (Ruby: rake resque:workers COUNT=n).",
+)
+@click.option(
+    "--pidfile",
+    envvar="PIDFILE",
+    type=click.Path(dir_okay=False),
+    help="Write the worker's (or the pool supervisor's) pid here (env PIDFILE).",
+)
 def worker(
     redis_url: str,
     namespace: str,
@@ -137,6 +152,8 @@ def worker(
     term_timeout: float,
     heartbeat_interval: float,
     prune_interval: float,
+    count: int,
+    pidfile: str | None,
 ) -> None:
     """Take jobs off QUEUES and perform them, as a Ruby Resque worker does."""
     names = parse_queue_list(queues or "")
@@ -162,4 +179,21 @@ def worker(
     )
     log = setup_logging(verbose)
     log.info("Redis %s, namespace %s", mask_url(redis_url), namespace)
-    sys.exit(Worker(redis_url, namespace, config, log=log).run())
+
+    def run_one() -> int:
+        return Worker(redis_url, namespace, config, log=log).run()
+
+    holder = PidFile(pidfile) if pidfile else None
+    if holder is not None:
+        try:
+            holder.write()
+        except (RuntimeError, OSError) as exc:
+            raise click.ClickException(f"--pidfile {pidfile}: {exc}") from exc
+    try:
+        if count == 1:
+            sys.exit(run_one())
+        cleanup = unregisterer(redis_url, namespace, config.queues, failure_backend, log)
+        sys.exit(Pool(count, run_one, cleanup, log, restart_clean_exits=not burst).run())
+    finally:
+        if holder is not None:
+            holder.remove()

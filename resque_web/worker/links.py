@@ -12,7 +12,7 @@ from collections.abc import Callable
 import redis
 
 from ..client import Resque
-from ..connection import normalize_url
+from ..connection import new_pool
 from ..keys import Keys
 from ..registry import JobRegistry
 from .failures import FailureRecorder
@@ -21,15 +21,7 @@ from .registration import Registration
 
 def new_client(url: str, socket_timeout: float = 5.0) -> redis.Redis:
     """A client on a pool of its own, decoding as the rest of the package does."""
-    pool = redis.ConnectionPool.from_url(
-        normalize_url(url),
-        decode_responses=True,
-        encoding_errors="replace",
-        socket_timeout=socket_timeout,
-        socket_connect_timeout=min(socket_timeout, 5.0),
-        health_check_interval=30,
-    )
-    return redis.Redis(connection_pool=pool)
+    return redis.Redis(connection_pool=new_pool(url, socket_timeout))
 
 
 class Links:

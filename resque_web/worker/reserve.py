@@ -32,9 +32,12 @@ from .registration import Registration, busy_value
 # KEYS: 1 worker:<id>, 2 stat:processed, 3 stat:processed:<id>, 4 pause-all-workers,
 #       5 queues, 6.. queue lists in priority order.
 # ARGV: 1 the queue-key prefix when taking every queue ("*": SMEMBERS queues in byte order,
-#       no leading ".") else "", 2.. the JSON-encoded names of KEYS[6..], then "1" to finish
-#       the previous job first, then run_at (the two that change come last, so the rest of
-#       the command is encoded once).
+#       no leading ".") else "", 2 the queue-key prefix, 3 resque-pause's per-queue pause
+#       key prefix (pause:queue:), 4 its global pause key (pause:all), 5.. the JSON-encoded
+#       names of KEYS[6..], then "1" to finish the previous job first, then run_at (the two
+#       that change come last, so the rest of the command is encoded once). A queue paused
+#       with resque-pause is skipped (checked only when it holds jobs, so an idle worker's
+#       poll costs no more); its global pause pauses the worker like pause-all-workers.
 # Reply: {status (0 idle, 1 paused, 2 job), index, item, worker key written (0/1), queue name,
 #         keys that are not lists...}.
 RESERVE_LUA = r"""
@@ -48,6 +51,8 @@ local pause = redis.call('GET', KEYS[4])
 if pause and string.lower(string.match(pause, '^[%s%z]*(.-)[%s%z]*$')) == 'true' then
   return {1}
 end
+if redis.call('EXISTS', ARGV[4]) == 1 then return {1} end
+local queue_prefix, pause_prefix = ARGV[2], ARGV[3]
 local function bytewise(a, b)
   local n = math.min(#a, #b)
   for i = 1, n do
@@ -75,13 +80,22 @@ else
   for i = 6, #KEYS do
     table.insert(names, '')
     table.insert(lists, KEYS[i])
-    table.insert(quoted, ARGV[i - 4])
+    table.insert(quoted, ARGV[i - 1])
   end
 end
 local reply = {0, 0, '', 0, ''}
 local bad = {}
 for i, key in ipairs(lists) do
-  local item = redis.pcall('LPOP', key)
+  local item = redis.pcall('LLEN', key)
+  if type(item) ~= 'table' and item > 0 then
+    if redis.call('EXISTS', pause_prefix .. string.sub(key, #queue_prefix + 1)) == 1 then
+      item = false
+    else
+      item = redis.call('LPOP', key)
+    end
+  else
+    item = type(item) == 'table' and item or false
+  end
   if type(item) == 'table' then
     table.insert(bad, key)
   elseif item then
@@ -213,6 +227,9 @@ class ScriptConnection:
             return self._send(command)
 
     def _send(self, command: bytes) -> Any:
+        # connect() returns at once when connected; a Sentinel-managed connection asks the
+        # sentinels for the master here (send_packed_command alone would not).
+        self.conn.connect()
         self.conn.send_packed_command([command])
         return self.conn.read_response()
 
@@ -267,7 +284,13 @@ class Reserver:
     def _command(self, names: list[str]) -> tuple[list[str], bytes]:
         lists = [self.keys.queue(n) for n in names]
         quoted = [jsonp.encode(n) for n in names]
-        head = self.script.head([*self.fixed_keys, *lists], [self.every_prefix, *quoted], 2)
+        fixed = [
+            self.every_prefix,
+            self.keys.queue(""),
+            self.keys.queue_paused(""),
+            self.keys.queues_paused_all,
+        ]
+        head = self.script.head([*self.fixed_keys, *lists], [*fixed, *quoted], 2)
         return names, head
 
     def reserve(self, finish_previous: bool) -> Reserved | str | None:

@@ -9,6 +9,7 @@ from flask import redirect, url_for
 from werkzeug.wrappers import Response
 
 from ..blueprint import dashboard, render_page
+from .operations import queue_pauses
 from .queues import row_links
 
 if TYPE_CHECKING:
@@ -34,11 +35,13 @@ def overview() -> str:
     # busy, longest first): the busy count is that list's length, not a second pass.
     working = d.workers.working_page(1, PREVIEW)
     summary = replace(d.stats.resque(count_working=False), working=working.total)
+    queues = d.queues.page_of_names(1, PREVIEW)
     return render_page(
         "overview/index.html",
         title="Overview",
         summary=summary,
-        queues=d.queues.page_of_names(1, PREVIEW),
+        queues=queues,
+        **queue_pauses(queues.items),
         failure_lists=d.failures.lists(),
         working=working,
         workers_total=summary.workers,

@@ -23,6 +23,7 @@ from ..blueprint import PATH_SAFE, current_settings, dashboard, notify, render_p
 from ..exceptions import PageError
 from ..paging import carried_args, page_args
 from ..security import require
+from .operations import queue_pauses
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
@@ -58,6 +59,7 @@ def row_links() -> dict[str, Callable[[str], str]]:
         "worker_url": path_url(".worker", "target"),
         "working_url": path_url(".working_job", "worker_id"),
         "failed_queue_url": path_url(".failed_queue", "queue"),
+        "queue_pause_url": path_url(".queue_pause", "name"),
     }
 
 
@@ -71,10 +73,12 @@ def register(bp: DashboardBlueprint) -> None:
 def queues() -> str:
     d = dashboard()
     args = page_args(newest_first_default=False, per_page_default=QUEUES_PER_PAGE)
+    page = d.queues.page_of_names(args.page, args.per_page)
     return render_page(
         "queues/index.html",
         title="Queues",
-        queues=d.queues.page_of_names(args.page, args.per_page),
+        queues=page,
+        **queue_pauses(page.items),
         failure_lists=d.failures.lists(),
         stats=d.stats.resque(count_working=False),  # the pending total: one pass, queues only
         more_url=None,
