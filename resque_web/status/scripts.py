@@ -1,0 +1,82 @@
+"""Lua for the status actions that must look before they change something, and for a
+bounded, one-round-trip search by state.
+
+They read ``status`` with ``cjson.decode`` inside ``pcall``: a value that is not JSON is
+left alone. A status without a ``status`` field is queued, as Ruby reads it.
+"""
+
+from __future__ import annotations
+
+_STATE = """
+local function state_of(raw)
+  local ok, data = pcall(cjson.decode, raw)
+  if not ok or type(data) ~= 'table' then return nil end
+  if type(data['status']) == 'string' then return data['status'] end
+  return 'queued'
+end
+"""
+
+# KEYS: status:<uuid>, _kill   ARGV: uuid
+# -> 1 kill requested, 0 the job has finished (completed, failed, killed),
+#    -1 no such status, -2 the status is unreadable
+KILL = (
+    _STATE
+    + """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return -1 end
+local state = state_of(raw)
+if state == nil then return -2 end
+if state == 'completed' or state == 'failed' or state == 'killed' then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+"""
+)
+
+# KEYS: _statuses, status:<uuid> for each uuid   ARGV: which (all|completed|failed), uuids
+# Removes each status (its key and its _statuses entry) that is in the state `which`
+# right now (with `all`, every one). -> how many were removed
+CLEAR = (
+    _STATE
+    + """
+local which = ARGV[1]
+local removed = 0
+for i = 2, #KEYS do
+  local remove = which == 'all'
+  if not remove then
+    local raw = redis.call('GET', KEYS[i])
+    remove = raw and state_of(raw) == which
+  end
+  if remove then
+    redis.call('DEL', KEYS[i])
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    removed = removed + 1
+  end
+end
+return removed
+"""
+)
+
+# KEYS: _statuses   ARGV: status key prefix (Keys.status("")), offset from the newest,
+# how many uuids to read at most, how many matches to stop at, the state
+# -> {read, {uuid, score, raw, uuid, score, raw, ...}} newest first; `read` is how many
+#    uuids were looked at (the next search starts at offset + read)
+FIND = (
+    _STATE
+    + """
+local prefix, offset, budget, want, wanted = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
+  tonumber(ARGV[4]), ARGV[5]
+local ids = redis.call('ZREVRANGE', KEYS[1], offset, offset + budget - 1, 'WITHSCORES')
+local found, read = {}, 0
+for i = 1, #ids, 2 do
+  read = read + 1
+  local raw = redis.call('GET', prefix .. ids[i])
+  if raw and state_of(raw) == wanted then
+    found[#found + 1] = ids[i]
+    found[#found + 1] = ids[i + 1]
+    found[#found + 1] = raw
+    if #found >= want * 3 then break end
+  end
+end
+return {read, found}
+"""
+)
