@@ -28,9 +28,9 @@ from ..client import Resque, default
 from ..errors import NoQueueError
 from ..failure import error_message
 from ..registry import registry
+from . import store as clock
 from .record import COMPLETED, FAILED, KILLED, WORKING, Status, to_f
 from .ruby import inspect, time_to_s, to_s
-from . import store as clock
 from .store import StatusStore
 
 Message = str | dict[str, Any] | None

@@ -181,7 +181,8 @@ class Status:
         return self.status in (QUEUED, WORKING)
 
     def to_json(self) -> dict[str, Any]:
-        """Ruby's ``Hash#json``: the stored object plus ``pct_complete``. An unreadable one is
+        """Ruby's ``Hash#json``: the stored object (``status`` and ``uuid`` filled in when
+        missing, as ``Hash.get`` does) plus ``pct_complete``. An unreadable one is
         ``{"uuid", "status": null, "unreadable": why, "raw"}``."""
         if not self.readable:
             return {
@@ -191,7 +192,11 @@ class Status:
                 "raw": self.raw,
                 "pct_complete": 0,
             }
-        return {**self.data, "pct_complete": self.pct_complete}
+        shown: dict[str, Any] = {"time": self.data["time"]} if "time" in self.data else {}
+        shown.update(status=QUEUED, uuid=self.uuid)  # as Ruby's Hash.get fills them in
+        shown.update(self.data)
+        shown["pct_complete"] = self.pct_complete
+        return shown
 
 
 KNOWN_FIELDS = frozenset(

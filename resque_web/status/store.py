@@ -158,9 +158,10 @@ class StatusStore:
             return []
         return [s for s in self.window(start, count)[1] if s is not None]
 
-    def find(self, state: str, offset: int = 0, want: int = 50, budget: int = FIND_BUDGET) -> Found:
+    def find(self, state: str, offset: int = 0, want: int = 50, budget: int | None = None) -> Found:
         """Statuses in ``state`` from position ``offset`` on, newest first: at most ``want``
         of them, reading at most ``budget`` uuids, in one round trip."""
+        budget = budget or FIND_BUDGET
         if state not in STATES:
             raise ValueError(f"unknown state {state!r}: one of {', '.join(STATES)}")
         pipe = self.redis.pipeline(transaction=True)

@@ -36,6 +36,8 @@ ACTIONS = (
     "failed.clear_retried",
     "failed.edit",
     "failed.restore",
+    "status.kill",
+    "status.clear",
 )
 
 # audit_user(request) -> the name the audit log records for a mutation (None: unknown).
