@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -252,18 +253,35 @@ def test_clear_removes_exactly_the_state_asked_in_small_chunks(
         store.clear("working")
 
 
-def test_clear_all_leaves_statuses_created_after_it_began(
-    r: redis.Redis, resque: Resque, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from resque_web.status import store as store_module
-
-    monkeypatch.setattr(store_module, "now", lambda: 1000.0)
+def test_clear_leaves_statuses_listed_after_it_began(r: redis.Redis, resque: Resque) -> None:
     store = StatusStore(resque)
-    store.create("old", {})
-    r.zadd(KEYS.statuses, {"newer": 1001})
-    r.set(KEYS.status("newer"), '{"status":"queued"}')
-    assert store.clear("all") == 1
-    assert r.zrange(KEYS.statuses, 0, -1) == ["newer"]
+    for i in range(4):
+        store.create(f"old{i}", {})
+    script = store._clear
+    calls = []
+
+    def during(*args: Any, **kwargs: Any) -> Any:
+        if not calls:  # a job is created while the clear runs
+            r.zadd(KEYS.statuses, {"newer": r.zrevrange(KEYS.statuses, 0, 0, True)[0][1] + 1})
+            r.set(KEYS.status("newer"), '{"status":"queued"}')
+        calls.append(1)
+        return script(*args, **kwargs)
+
+    store._clear = during  # type: ignore[method-assign]
+    assert store.clear("all", chunk=2) == 4
+    assert r.zrange(KEYS.statuses, 0, -1) == ["newer"] and r.exists(KEYS.status("newer"))
+
+
+def test_a_clear_with_a_time_budget_stops_and_goes_on(r: redis.Redis, resque: Resque) -> None:
+    store = StatusStore(resque)
+    for i in range(5):
+        store.set(f"c{i}", {"status": "completed"})
+        r.zadd(KEYS.statuses, {f"c{i}": i})
+    first = store.clear_for("completed", 0, chunk=2)  # one step, then out of time
+    assert (first.removed, first.finished) == (2, False)
+    rest = store.clear_for("completed", 0, chunk=10)
+    assert (rest.removed, rest.finished) == (3, True)
+    assert store.clear_for("completed", None) == status.Cleared(0, True)
 
 
 def test_expire_in_expires_statuses_and_prunes_the_index(

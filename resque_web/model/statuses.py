@@ -16,6 +16,9 @@ from ..failure import ActionResult
 from ..status import CLEARABLE, Found, Status, StatusStore
 from .page import Page, clamp_page, clamp_per_page
 
+# A clear from the dashboard stops after about this long; clearing again goes on.
+CLEAR_SECONDS = 2.0
+
 
 @dataclass(frozen=True)
 class StatusRow:
@@ -69,12 +72,14 @@ class Statuses:
         }.get(outcome, "unknown")
         return ActionResult(False, f"Job {uuid} was not asked to stop: {reason}.", 0)
 
-    def clear(self, which: str) -> ActionResult:
-        """Remove the completed, failed or all statuses (bounded atomic chunks)."""
+    def clear(self, which: str, seconds: float | None = None) -> ActionResult:
+        """Remove the completed, failed or all statuses, in atomic chunks of 500 for at
+        most about ``seconds`` (a request's work stays bounded; clearing again goes on)."""
         if which not in CLEARABLE:
             return ActionResult(False, f"Clear what? One of {', '.join(CLEARABLE)}.", 0)
-        count = self.store.clear(which)
+        cleared = self.store.clear_for(which, CLEAR_SECONDS if seconds is None else seconds)
         kind = "" if which == "all" else f"{which} "
-        return ActionResult(
-            True, f"Cleared {count:,} {kind}status{'es' if count != 1 else ''}.", count
-        )
+        message = f"Cleared {cleared.removed:,} {kind}status{'es' if cleared.removed != 1 else ''}."
+        if not cleared.finished:
+            message += " More remain to be looked at: clear again to go on."
+        return ActionResult(True, message, cleared.removed)

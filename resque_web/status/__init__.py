@@ -27,7 +27,7 @@ from .record import (
     Status,
 )
 from .record import pct_complete as _pct_complete
-from .store import CLEARABLE, Found, StatusStore, generate_uuid
+from .store import CLEARABLE, Cleared, Found, StatusStore, generate_uuid
 
 __all__ = [
     "CLEARABLE",
@@ -38,6 +38,7 @@ __all__ = [
     "QUEUED",
     "STATES",
     "WORKING",
+    "Cleared",
     "Found",
     "Killed",
     "NotANumber",

@@ -8,6 +8,13 @@ left alone. A status without a ``status`` field is queued, as Ruby reads it.
 from __future__ import annotations
 
 _STATE = """
+local function score_of(text)
+  local n = tonumber(text)
+  if n then return n end
+  if text == '-inf' then return -math.huge end
+  return math.huge
+end
+
 local function state_of(raw)
   local ok, data = pcall(cjson.decode, raw)
   if not ok or type(data) ~= 'table' then return nil end
@@ -32,27 +39,34 @@ return 1
 """
 )
 
-# KEYS: _statuses, status:<uuid> for each uuid   ARGV: which (all|completed|failed), uuids
-# Removes each status (its key and its _statuses entry) that is in the state `which`
-# right now (with `all`, every one). -> how many were removed
+# KEYS: _statuses   ARGV: status key prefix (Keys.status("")), which (all|completed|failed),
+# position from the newest, how many to read, the highest score to touch
+# Reads `count` uuids from `position` and removes each status (its key and its _statuses
+# entry) scored at most that high and in the state `which` right now (with `all`, every
+# one). -> {removed, read}: the next chunk starts at position + read - removed
 CLEAR = (
     _STATE
     + """
-local which = ARGV[1]
+local prefix, which, position, count, upto = ARGV[1], ARGV[2], tonumber(ARGV[3]),
+  tonumber(ARGV[4]), score_of(ARGV[5])
+local rows = redis.call('ZREVRANGE', KEYS[1], position, position + count - 1, 'WITHSCORES')
 local removed = 0
-for i = 2, #KEYS do
-  local remove = which == 'all'
-  if not remove then
-    local raw = redis.call('GET', KEYS[i])
-    remove = raw and state_of(raw) == which
-  end
-  if remove then
-    redis.call('DEL', KEYS[i])
-    redis.call('ZREM', KEYS[1], ARGV[i])
-    removed = removed + 1
+for i = 1, #rows, 2 do
+  if score_of(rows[i + 1]) <= upto then
+    local key = prefix .. rows[i]
+    local remove = which == 'all'
+    if not remove then
+      local raw = redis.call('GET', key)
+      remove = raw and state_of(raw) == which
+    end
+    if remove then
+      redis.call('DEL', key)
+      redis.call('ZREM', KEYS[1], rows[i])
+      removed = removed + 1
+    end
   end
 end
-return removed
+return {removed, #rows / 2}
 """
 )
 

@@ -202,26 +202,48 @@ class StatusStore:
 
     # Clearing --------------------------------------------------------------------
     def clear(self, which: str = "all", chunk: int = CLEAR_CHUNK) -> int:
-        """Remove the statuses that are ``completed`` or ``failed`` (or ``all`` of them
-        created up to now), newest first, ``chunk`` per atomic step; returns how many."""
+        """Remove the statuses that are ``completed`` or ``failed`` (or ``all``) among
+        those listed when it began, newest first, ``chunk`` per atomic step; returns how
+        many went."""
+        return self.clear_for(which, None, chunk).removed
+
+    def clear_for(self, which: str, seconds: float | None, chunk: int = CLEAR_CHUNK) -> Cleared:
+        """:meth:`clear`, stopping after the step that passes ``seconds`` (None: go on to
+        the end). A later call carries on: what it already kept costs a re-read only."""
         if which not in CLEARABLE:
             raise ValueError(f"clear what? one of {', '.join(CLEARABLE)}, not {which!r}")
-        upto = now()
-        removed = 0
-        position = 0
+        newest = self.redis.zrevrange(self.keys.statuses, 0, 0, withscores=True)
+        if not newest:
+            return Cleared(0, True)
+        upto = newest[0][1]  # statuses listed later are left alone
+        deadline = None if seconds is None else time.monotonic() + seconds
+        removed = position = 0
         while True:
-            rows = self.redis.zrevrange(
-                self.keys.statuses, position, position + chunk - 1, withscores=True
+            done, read = self._clear(
+                keys=[self.keys.statuses],
+                args=[self.keys.status(""), which, position, chunk, _lua_score(upto)],
             )
-            if not rows:
-                return removed
-            uuids = [uuid for uuid, score in rows if score <= upto]
-            done = 0
-            if uuids:
-                keys = [self.keys.statuses, *(self.keys.status(u) for u in uuids)]
-                done = int(self._clear(keys=keys, args=[which, *uuids]))
-            removed += done
-            position += len(rows) - done  # the ones kept stay in place; read past them
+            removed += int(done)
+            if int(read) < chunk:
+                return Cleared(removed, True)
+            position += int(read) - int(done)  # the ones kept stay in place: read past them
+            if deadline is not None and time.monotonic() >= deadline:
+                return Cleared(removed, False)
+
+
+@dataclass(frozen=True)
+class Cleared:
+    """How many statuses a clear removed, and whether it looked at every one."""
+
+    removed: int
+    finished: bool
+
+
+def _lua_score(value: float) -> str:
+    """A score as the scripts read it (Redis spells infinities ``inf`` and ``-inf``)."""
+    if value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return repr(value)
 
 
 def _score(value: Any) -> float | None:

@@ -288,6 +288,29 @@ def test_clear_removes_exactly_the_state_and_is_audited(
     assert r.llen("resque:queue:images") == 1  # statuses only: the queued job stays
 
 
+def test_a_long_clear_stops_in_time_and_says_so(
+    client: FlaskClient, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request clears for about CLEAR_SECONDS (here: one 500-status step), then says
+    more remain; clearing again goes on."""
+    from resque_web.model import statuses as model
+
+    monkeypatch.setattr(model, "CLEAR_SECONDS", 0)
+    pipe = r.pipeline()
+    for i in range(1200):
+        pipe.set(KEYS.status(f"c{i:04}"), '{"status":"completed"}')
+        pipe.zadd(KEYS.statuses, {f"c{i:04}": i})
+    pipe.execute()
+    client.post("/statuses/clear", data={"which": "completed"})
+    assert r.zcard(KEYS.statuses) == 700
+    assert "More remain to be looked at" in flash(client, "/statuses")
+    client.post("/statuses/clear", data={"which": "completed"})
+    assert "Cleared 500 completed statuses. More remain" in flash(client, "/statuses")
+    client.post("/statuses/clear", data={"which": "completed"})
+    assert r.zcard(KEYS.statuses) == 0
+    assert flash(client, "/statuses") == "Cleared 200 completed statuses."
+
+
 def test_read_only_and_authorize_hide_and_refuse_actions(
     redis_url: str, ruby_plugins_data: redis.Redis
 ) -> None:
