@@ -16,6 +16,7 @@ the uuids pinned to what Ruby had, and must write exactly those bytes.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,14 +25,17 @@ import pytest
 import redis
 
 from resque_web import Keys, Resque
-from resque_web.status import StatusJob, store
+from resque_web.status import StatusJob, StatusStore, store
 from tests.status_jobs import Thumb
+from tests.support.dump import RUBY_PLUGINS, dump_keys
 
 # Capture 1: `Time.now` was 1796330836 (2026-12-03 20:47:16 UTC) throughout.
 T1 = 1796330836
 # Capture 2 (mode "steps", expire_in 3600): 1796330877.
 T2 = 1796330877
 STEPS_UUID = "6108b99ee8fef6678b7529c1573fc534"
+# The shared fixture (ruby-plugins-small.json) was captured at 2026-12-03 20:29:40 UTC.
+FIXTURE_TIME = 1796329780
 RUBY_OPTIONS: dict[str, dict[str, Any]] = {
     "done": {
         "mode": "done",
@@ -277,3 +281,53 @@ def test_each_update_writes_rubys_bytes_and_ttl(
         ("recent0", float(T2 - 10)),
         (STEPS_UUID, float(T2)),
     ]
+
+
+class FixtureThumb(StatusJob):
+    """What the job behind the shared fixture's statuses did (README of the fixtures):
+    done 10 of 10 with ``url``, failed at 2 of 10, killed before its first step."""
+
+    resque_class = "Thumb"  # the name Ruby's job had (not registered: tests.status_jobs is)
+    queue = "images"
+
+    def perform(self) -> None:
+        mode = self.options["mode"]
+        if mode == "done":
+            self.at(10, 10)
+            self.completed(url=f"/thumbs/{self.options['photo']}.png")
+        elif mode == "fail":
+            self.at(2, 10)
+            raise RuntimeError("disk full")
+        elif mode == "kill":
+            self.store.kill(self.uuid)
+            self.at(1, 10)
+
+
+def test_our_writes_equal_the_shared_fixtures_bytes(
+    r: redis.Redis, resque: Resque, utc: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The five statuses of ``ruby-plugins-small.json``, written again from Python with
+    Ruby's clock and uuids, byte for byte (and the queued one's job)."""
+    fixture = dump_keys(RUBY_PLUGINS)
+    cases = {
+        "ec2500e8df37a36b5490b4224cb69772": {"mode": "done", "photo": 1},
+        "29521e527f32fa899900f82c83833cb2": {"mode": "fail", "photo": 2},
+        "18917fc372fbca4b7f8c3e951326c231": {"mode": "kill", "photo": 3},
+        "b9791eb96a4b0840d00fbcc006499710": {"mode": "done", "photo": 4},
+    }
+    pin(monkeypatch, FIXTURE_TIME, list(cases))
+    monkeypatch.setattr(FixtureThumb, "resque", resque)
+    for uuid, options in cases.items():
+        assert FixtureThumb.create(options) == uuid
+    queued = "b9791eb96a4b0840d00fbcc006499710"
+    for _ in range(3):  # the fourth stays queued, as in the fixture
+        job = resque.reserve("images")
+        assert job is not None
+        with contextlib.suppress(RuntimeError):
+            FixtureThumb.perform(*job.args)
+    assert r.lrange("resque:queue:images", 0, -1) == fixture["resque:queue:images"]["value"]
+    working = "528cb74c365f233c7b1226ea110a9790"  # Ruby wrote it with Hash.set alone
+    StatusStore(resque).set(working, {"status": "working", "num": 3, "total": 8}, "resized 3 of 8")
+    for uuid in [*cases, working]:
+        assert r.get(Keys().status(uuid)) == fixture[f"resque:status:{uuid}"]["value"], uuid
+    assert queued in r.zrange("resque:_statuses", 0, -1)
