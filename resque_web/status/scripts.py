@@ -1,8 +1,9 @@
 """Lua for the status actions that must look before they change something, and for a
 bounded, one-round-trip search by state.
 
-They read ``status`` with ``cjson.decode`` inside ``pcall``: a value that is not JSON is
-left alone. A status without a ``status`` field is queued, as Ruby reads it.
+They read ``status`` with ``cjson.decode`` inside ``pcall``: a value that is not JSON (or a
+key that is not a string) is left alone. A status without a ``status`` field is queued, as
+Ruby reads it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ local function score_of(text)
   return math.huge
 end
 
+-- GET that survives a key of another type (someone else's data): false, not an error.
+local function get(key)
+  local value = redis.pcall('GET', key)
+  if type(value) == 'table' then return false end
+  return value
+end
+
 local function state_of(raw)
   local ok, data = pcall(cjson.decode, raw)
   if not ok or type(data) ~= 'table' then return nil end
@@ -25,12 +33,13 @@ end
 
 # KEYS: status:<uuid>, _kill   ARGV: uuid
 # -> 1 kill requested, 0 the job has finished (completed, failed, killed),
-#    -1 no such status, -2 the status is unreadable
+#    -1 no such status, -2 the status is unreadable (not JSON, or not a string key)
 KILL = (
     _STATE
     + """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local raw = get(KEYS[1])
+if not raw then return -2 end
 local state = state_of(raw)
 if state == nil then return -2 end
 if state == 'completed' or state == 'failed' or state == 'killed' then return 0 end
@@ -56,7 +65,7 @@ for i = 1, #rows, 2 do
     local key = prefix .. rows[i]
     local remove = which == 'all'
     if not remove then
-      local raw = redis.call('GET', key)
+      local raw = get(key)
       remove = raw and state_of(raw) == which
     end
     if remove then
@@ -83,7 +92,7 @@ local ids = redis.call('ZREVRANGE', KEYS[1], offset, offset + budget - 1, 'WITHS
 local found, read = {}, 0
 for i = 1, #ids, 2 do
   read = read + 1
-  local raw = redis.call('GET', prefix .. ids[i])
+  local raw = get(prefix .. ids[i])
   if raw and state_of(raw) == wanted then
     found[#found + 1] = ids[i]
     found[#found + 1] = ids[i + 1]

@@ -214,6 +214,22 @@ def test_odd_values_render_and_never_500(client: FlaskClient, r: redis.Redis) ->
     assert items[3] == {"uuid": "gone", "status": None, "expired": True, "pct_complete": 0}
 
 
+def test_a_status_key_of_another_type_blocks_nothing(client: FlaskClient, r: redis.Redis) -> None:
+    """Someone else's hash at ``status:<uuid>``: searches, kills and clears go around it."""
+    r.hset(KEYS.status("hash"), "status", "working")
+    r.set(KEYS.status("ok"), '{"status":"working"}')
+    r.zadd(KEYS.statuses, {"hash": 2, "ok": 1})
+    assert client.get("/statuses").status_code == 200
+    page = client.get("/statuses?state=working")
+    assert [row[0] for row in table_rows(page.data, "statuses")] == ["ok"]
+    client.post("/statuses/hash/kill")
+    assert "its status is unreadable" in flash(client, "/statuses")
+    assert r.scard(KEYS.status_kill) == 0
+    client.post("/statuses/clear", data={"which": "completed"})
+    assert r.zcard(KEYS.statuses) == 2
+    assert client.get("/statuses/hash").status_code == 409  # named, not a 500
+
+
 # JSON --------------------------------------------------------------------------------------
 def test_the_status_json_is_rubys_object_plus_pct_complete(
     client: FlaskClient, ruby_plugins_data: redis.Redis
