@@ -200,6 +200,25 @@ def test_a_real_worker_performs_status_jobs(
     assert r.get("resque:stat:failed") == "1" and r.get("resque:stat:processed") == "2"
 
 
+def test_jobs_report_to_the_workers_redis_and_namespace(
+    r: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker started with --namespace makes its status jobs write there (as Ruby's jobs
+    use Resque.redis), not to a default connection."""
+    elsewhere = Resque(r, namespace="jobs")
+    monkeypatch.setattr(StatusJob, "resque", elsewhere)
+    uuid = Thumb.create(mode="plain")
+    assert uuid is not None
+    monkeypatch.setattr(StatusJob, "resque", None)  # the worker's own connection decides
+    result = run_burst(
+        redis_url, "--queues", "images", "--namespace", "jobs", "-r", "tests.status_jobs"
+    )
+    assert result.returncode == 0, result.stderr
+    found = status.get(uuid, resque=elsewhere)
+    assert found is not None and found.status == "completed"
+    assert r.keys("resque:*") == []
+
+
 def test_a_kill_stops_the_job_at_its_next_step(
     r: redis.Redis, redis_url: str, connected: Resque, tmp_path: Path
 ) -> None:

@@ -11,7 +11,9 @@ from flask import Flask, Request
 from flask.testing import FlaskClient
 
 from resque_web import Keys, Resque
+from resque_web.model import statuses as statuses_model
 from resque_web.status import StatusStore
+from resque_web.status import store as status_store
 from resque_web.web import create_app
 from resque_web.web.views import statuses as statuses_view
 from tests.support.dump import RUBY_PLUGINS, dump_keys
@@ -93,9 +95,7 @@ def test_a_filtered_search_is_bounded_and_continues(
 ) -> None:
     """Statuses are not indexed by state: a search reads at most FIND_BUDGET of them and
     links onward from where it stopped."""
-    from resque_web.status import store
-
-    monkeypatch.setattr(store, "FIND_BUDGET", 10)
+    monkeypatch.setattr(status_store, "FIND_BUDGET", 10)
     for i in range(25):
         state = "failed" if i in (3, 17) else "completed"
         r.set(KEYS.status(f"u{i:02}"), json.dumps({"status": state}))
@@ -309,9 +309,7 @@ def test_a_long_clear_stops_in_time_and_says_so(
 ) -> None:
     """A request clears for about CLEAR_SECONDS (here: one 500-status step), then says
     more remain; clearing again goes on."""
-    from resque_web.model import statuses as model
-
-    monkeypatch.setattr(model, "CLEAR_SECONDS", 0)
+    monkeypatch.setattr(statuses_model, "CLEAR_SECONDS", 0)
     pipe = r.pipeline()
     for i in range(1200):
         pipe.set(KEYS.status(f"c{i:04}"), '{"status":"completed"}')
