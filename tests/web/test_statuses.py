@@ -238,6 +238,7 @@ def test_the_status_json_is_rubys_object_plus_pct_complete(
         response = client.get(f"/api/v1/statuses/{uuid}")
         assert response.status_code == 200 and response.mimetype == "application/json"
         assert response.get_json() == {**fixture_object(uuid), "pct_complete": pct}
+        assert list(response.get_json()) == [*fixture_object(uuid), "pct_complete"]
     assert client.get(f"/api/v1/statuses/{COMPLETED}").get_json()["url"] == "/thumbs/1.png"
     missing = client.get("/api/v1/statuses/nope")
     assert missing.status_code == 404

@@ -7,6 +7,7 @@ The tab shows only where ``_statuses`` has something, asked at most every
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -169,10 +170,12 @@ def status_json(uuid: str, found: Status | None) -> dict[str, Any]:
 
 
 def api_status(uuid: str) -> Response:
+    """The status an app's page polls: its keys in stored order, as Ruby serves it."""
     found = dashboard().statuses.get(uuid)
     if found is None:
         raise PageError(404, "No such status", f"There is no status {uuid!r}.")
-    return jsonify(found.to_json())
+    body = json.dumps(found.to_json(), ensure_ascii=False, separators=(",", ":"))
+    return Response(body, mimetype="application/json")
 
 
 def api_statuses() -> Response:
