@@ -28,7 +28,7 @@ from ..client import Resque, default
 from ..errors import NoQueueError
 from ..failure import error_message
 from ..registry import registry
-from . import store as clock
+from . import store as status_store
 from .record import COMPLETED, FAILED, KILLED, WORKING, Status, to_f
 from .ruby import inspect, time_to_s, to_s
 from .store import StatusStore
@@ -65,7 +65,7 @@ class _Perform(classmethod):
 
 def _run(cls: type[StatusJob], uuid: str | None = None, options: Any = None) -> StatusJob:
     """Ruby's ``self.perform(uuid = nil, options = {})``."""
-    job = cls(uuid or clock.generate_uuid(), {} if options is None else options)
+    job = cls(uuid or status_store.generate_uuid(), {} if options is None else options)
     job.safe_perform()
     return job
 
@@ -117,7 +117,7 @@ class StatusJob:
         """Ruby's ``enqueue_to``: the queued status first, then ``[uuid, options]`` on
         ``queue``."""
         store = cls.status_store()
-        uuid = clock.generate_uuid()
+        uuid = status_store.generate_uuid()
         options = {} if options is None else options
         store.create(uuid, options)
         if store.resque.enqueue_to(queue, cls, uuid, options):
@@ -168,14 +168,14 @@ class StatusJob:
         current, kill = self.store.current(self.uuid)
         if kill:
             self._set_status(
-                current, {"status": KILLED, "message": f"Killed at {time_to_s(clock.now())}"}
+                current, {"status": KILLED, "message": f"Killed at {time_to_s(status_store.now())}"}
             )
             raise Killed(self.uuid)
         self._set_status(current, {"status": WORKING}, *messages, extra)
 
     def completed(self, *messages: Message, **extra: Any) -> None:
         """Done; ``extra`` keys (``url=...``) are stored for whoever polls the status."""
-        done = {"status": COMPLETED, "message": f"Completed at {time_to_s(clock.now())}"}
+        done = {"status": COMPLETED, "message": f"Completed at {time_to_s(status_store.now())}"}
         self._set_status(self._current(), done, *messages, extra)
 
     def failed(self, *messages: Message, **extra: Any) -> None:
