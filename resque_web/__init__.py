@@ -23,6 +23,7 @@ from .errors import BadPayload, DirtyExit, DontPerform, NoQueueError, UnknownJob
 from .job import Job
 from .keys import Keys
 from .registry import JobRegistry, job, registry
+from .status import StatusJob
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,7 @@ __all__ = [
     "Keys",
     "NoQueueError",
     "Resque",
+    "StatusJob",
     "UnknownJobClass",
     "configure",
     "default",

@@ -136,6 +136,19 @@ class Keys:
 
     # resque-status 0.5 ----------------------------------------------------------------
     # (status keys: add below this line)
+    def status(self, uuid: str) -> str:
+        """One job's status, a JSON object: ``status:<uuid>``."""
+        return self.key(f"status:{uuid}")
+
+    @property
+    def statuses(self) -> str:
+        """A sorted set of status uuids scored by their creation time (epoch seconds)."""
+        return self.key("_statuses")
+
+    @property
+    def status_kill(self) -> str:
+        """The set of uuids a job should stop at its next ``at``/``tick``."""
+        return self.key("_kill")
 
     # Operations: pause, per-queue pause, history -------------------------------------
     # (operations keys: add below this line)

@@ -15,6 +15,7 @@ from .keyspace import KeyContent, Keyspace, KeySummary
 from .page import Page
 from .queues import QueueNotFound, Queues, QueueSummary
 from .stats import ResqueStats, Stats
+from .statuses import Statuses, StatusRow
 from .workers import WorkerInfo, Workers, WorkingJob
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "ResqueStats",
     "Selection",
     "Stats",
+    "StatusRow",
+    "Statuses",
     "WorkerInfo",
     "Workers",
     "WorkingJob",
@@ -62,3 +65,4 @@ class Dashboard:
         self.keyspace = Keyspace(resque)
         self.audit = AuditLog(resque, undo_ttl=undo_ttl)
         self.bulk = BulkOperations(resque, self.audit, retry_removes=retry_removes)
+        self.statuses = Statuses(resque)

@@ -40,6 +40,8 @@ ACTIONS = (
     "workers.pause",
     "workers.prune",
     "queue.pause",
+    "status.kill",
+    "status.clear",
 )
 
 # audit_user(request) -> the name the audit log records for a mutation (None: unknown).

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..client import configure
 from ..connection import DEFAULT_URL, mask_url
 from ..keys import DEFAULT_NAMESPACE
 from .config import (
@@ -165,6 +166,9 @@ def worker(
         fork = False
     if os.environ.get("VERBOSE") or os.environ.get("LOGGING"):
         verbose = max(verbose, 1)
+    # The jobs it performs use the worker's Redis (StatusJob's statuses, an enqueue from a
+    # job), as Ruby's jobs use Resque.redis; a --require'd module may configure its own.
+    configure(redis_url, namespace)
     for spec in requires:
         load_requirement(spec)
     config = WorkerConfig(

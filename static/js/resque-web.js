@@ -22,12 +22,13 @@
     if (status) { status.textContent = text; }
   }
 
-  // A page that says it is still counting (<... data-counting>) refreshes itself until
-  // it is not, live polling on or off.
+  // A page that says it is still counting (<... data-counting>), or shows something still
+  // under way (<... data-live>: a running job's status), refreshes itself until it is not,
+  // live polling on or off.
   var CATCH_UP_MS = 1500;
 
   function counting() {
-    return !!document.querySelector("#content [data-counting]");
+    return !!document.querySelector("#content [data-counting], #content [data-live]");
   }
 
   function polling() {
