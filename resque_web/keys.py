@@ -20,6 +20,13 @@ WEB_PREFIX = "web:"
 # resque-scheduler's per-timestamp lists: ``delayed:<epoch>`` (bare in ``timestamps:`` sets).
 DELAYED_PREFIX = "delayed:"
 
+# resque-retry's keys: ``resque-retry:<class>:<sha1 of args>`` counts a job's attempts, and
+# ``failure-<that name>`` keeps its last error while it waits (MultipleWithRetrySuppression).
+RETRY_PREFIX = "resque-retry"
+RETRY_FAILURE_PREFIX = "failure-"
+# Ruby's ``gsub(/\s/, '')``: /\s/ is ASCII whitespace only.
+_NO_WHITESPACE = str.maketrans("", "", " \t\n\v\f\r")
+
 
 @dataclass(frozen=True)
 class Keys:
@@ -176,6 +183,25 @@ class Keys:
 
     # resque-retry 1.8 ---------------------------------------------------------------
     # (retry keys: add below this line)
+    @staticmethod
+    def retry_name(class_name: str, identifier: str | None) -> str:
+        """resque-retry's *bare* attempt-key name, as ``redis_retry_key`` builds it:
+        ``resque-retry:<class>[:<identifier>]`` with every ASCII whitespace removed."""
+        parts = [RETRY_PREFIX, class_name] + ([identifier] if identifier is not None else [])
+        return ":".join(parts).translate(_NO_WHITESPACE)
+
+    def retry_attempts(self, retry_name: str) -> str:
+        """The attempt counter of one job (``SETNX -1``, then ``INCR`` per attempt)."""
+        return self.key(retry_name)
+
+    def retry_failure(self, retry_name: str) -> str:
+        """The last error of a job waiting to retry: ``failure-<retry name>``, with a TTL."""
+        return self.key(f"{RETRY_FAILURE_PREFIX}{retry_name}")
+
+    @property
+    def retry_scan_pattern(self) -> str:
+        """A SCAN MATCH pattern for every attempt key of the namespace."""
+        return self.scan_pattern[:-1] + f"{RETRY_PREFIX}:*"
 
     # resque-status 0.5 ----------------------------------------------------------------
     # (status keys: add below this line)
