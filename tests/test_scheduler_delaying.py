@@ -64,12 +64,12 @@ def _fixture_scheduler_keys(r: redis.Redis) -> dict[str, object]:
     r.flushall()
     keep: dict[str, object] = {}
     for key, value in every.items():
-        if key == "resque:delayed:last_enqueued_at" or "17963" in key + str(value):
-            continue  # the delayed retries (resque-retry) and the recurring record
-        if key.startswith(("resque:delayed:", "resque:timestamps:")):
-            keep[key] = value
-        elif key == "resque:delayed_queue_schedule":
+        if key == "resque:delayed_queue_schedule":
             keep[key] = [m for m in value if not m[0].startswith("17")]  # type: ignore[union-attr]
+        elif key == "resque:delayed:last_enqueued_at" or "17963" in key + str(value):
+            continue  # the delayed retries (resque-retry) and the recurring record
+        elif key.startswith(("resque:delayed:", "resque:timestamps:")):
+            keep[key] = value
     return keep
 
 
