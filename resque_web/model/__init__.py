@@ -8,12 +8,22 @@ from ..failure import ActionResult, FailedJob
 from ..job import Job
 from .audit import DEFAULT_UNDO_TTL, AuditEntry, AuditLog
 from .bulk import BulkOperation, BulkOperations
+from .delayed import (
+    Delayed,
+    DelayedJob,
+    DelayedSearch,
+    DelayedSummary,
+    DelayedTimestamp,
+    DelayedTotals,
+    TimestampNotFound,
+)
 from .failure_filter import FailureFilter, FilterError
 from .failure_index import GroupSummary
 from .failures import INDEX_WAIT, FailureListInfo, Failures, Selection
 from .keyspace import KeyContent, Keyspace, KeySummary
 from .page import Page
 from .queues import QueueNotFound, Queues, QueueSummary
+from .schedule import Schedule, ScheduleRow, ScheduleView
 from .stats import ResqueStats, Stats
 from .workers import WorkerInfo, Workers, WorkingJob
 
@@ -25,6 +35,12 @@ __all__ = [
     "BulkOperation",
     "BulkOperations",
     "Dashboard",
+    "Delayed",
+    "DelayedJob",
+    "DelayedSearch",
+    "DelayedSummary",
+    "DelayedTimestamp",
+    "DelayedTotals",
     "FailedJob",
     "FailureFilter",
     "FailureListInfo",
@@ -40,8 +56,12 @@ __all__ = [
     "QueueSummary",
     "Queues",
     "ResqueStats",
+    "Schedule",
+    "ScheduleRow",
+    "ScheduleView",
     "Selection",
     "Stats",
+    "TimestampNotFound",
     "WorkerInfo",
     "Workers",
     "WorkingJob",
@@ -62,3 +82,5 @@ class Dashboard:
         self.keyspace = Keyspace(resque)
         self.audit = AuditLog(resque, undo_ttl=undo_ttl)
         self.bulk = BulkOperations(resque, self.audit, retry_removes=retry_removes)
+        self.delayed = Delayed(resque)  # resque-scheduler: delayed jobs
+        self.schedule = Schedule(resque)  # resque-scheduler: recurring jobs
