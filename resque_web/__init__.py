@@ -23,6 +23,7 @@ from .errors import BadPayload, DirtyExit, DontPerform, NoQueueError, UnknownJob
 from .job import Job
 from .keys import Keys
 from .registry import JobRegistry, job, registry
+from .retry import ExponentialBackoff, Retry
 from .scheduler import ScheduleEntry, ScheduleError
 from .scheduler.delaying import Selector, When
 
@@ -32,11 +33,13 @@ __all__ = [
     "BadPayload",
     "DirtyExit",
     "DontPerform",
+    "ExponentialBackoff",
     "Job",
     "JobRegistry",
     "Keys",
     "NoQueueError",
     "Resque",
+    "Retry",
     "ScheduleEntry",
     "ScheduleError",
     "UnknownJobClass",

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import redis
 
-from .. import times
+from .. import context, times
 from ..registry import JobRegistry
 from ..registry import registry as default_registry
 from .config import WorkerConfig
@@ -92,6 +92,7 @@ class Worker:
     # Life cycle -------------------------------------------------------------------
     def run(self) -> int:
         self.log.info("Starting worker %s", self.id)
+        context.bind(self.runner.current_resque)  # plugins' hooks reach Redis through it
         self.signals.install(forking=self.config.fork)
         crash: BaseException | None = None
         try:
