@@ -86,7 +86,8 @@ def _epoch_of(member: str) -> int | None:
         return None
 
 
-def _at(epoch: int | None) -> datetime | None:
+def epoch_time(epoch: int | None) -> datetime | None:
+    """The UTC time of epoch seconds (None for none, or one Python cannot represent)."""
     if epoch is None:
         return None
     try:
@@ -105,7 +106,7 @@ class DelayedJob:
 
     @property
     def at(self) -> datetime | None:
-        return _at(self.epoch)
+        return epoch_time(self.epoch)
 
     @property
     def digest(self) -> str:
@@ -133,7 +134,7 @@ class DelayedTimestamp:
 
     @property
     def at(self) -> datetime | None:
-        return _at(self.epoch)
+        return epoch_time(self.epoch)
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ class DelayedSummary:
 
     @property
     def oldest_at(self) -> datetime | None:
-        return _at(self.oldest)
+        return epoch_time(self.oldest)
 
     @property
     def lag(self) -> float:
@@ -476,7 +477,7 @@ def _tombstone() -> str:
 
 
 def _when(epoch: int) -> str:
-    at = _at(epoch)
+    at = epoch_time(epoch)
     return at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else str(epoch)
 
 
