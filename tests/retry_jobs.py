@@ -1,7 +1,10 @@
-"""Retry jobs for the worker tests (``--require tests.retry_jobs``), named as the Ruby jobs
-of the shared fixture and of the hand captures in ``tests/test_retry_bytes.py``.
+"""Retry jobs for the worker tests (``--require tests.retry_jobs``).
 
-Each perform appends ``<tag> <attempt>`` to ``$RESQUE_TEST_RECORD`` (see :mod:`tests.jobs`).
+The first group mirrors, name for name, the Ruby jobs whose Redis state
+``tests/test_retry_bytes.py`` pins (the shared fixture's Flaky/Backoff/Hopeless and a hand
+capture): same queues, settings, exception names and messages, so one worker run can be
+compared key by key with what resque-retry wrote. Each perform appends
+``<tag> <attempt>`` to ``$RESQUE_TEST_RECORD`` (see :mod:`tests.jobs`).
 """
 
 from __future__ import annotations
@@ -10,19 +13,25 @@ import os
 import signal
 
 from resque_web import ExponentialBackoff, Retry, job
+from resque_web.retry import ruby_inspect
 from tests.jobs import record
 
 
 class RubyIOError(OSError):
-    """Ruby's ``IOError``, as the captured failure records name it."""
-
     ruby_name = "IOError"
 
 
+class RubyArgumentError(ValueError):
+    ruby_name = "ArgumentError"
+
+
+class RubyTimeout(TimeoutError):
+    ruby_name = "Timeout::Error"
+
+
+# As captured from Ruby ------------------------------------------------------------------
 @job("Flaky")
 class Flaky(Retry):
-    """The fixture's Flaky: 3 retries, 600 s apart, always failing."""
-
     queue = "flaky"
     retry_limit = 3
     retry_delay = 600
@@ -30,9 +39,101 @@ class Flaky(Retry):
     @classmethod
     def perform(cls, *args: object) -> None:
         record("flaky", cls.retry_attempt)
-        raise RubyIOError(f"upstream down ({args!r})")
+        raise RubyIOError(f"upstream down ({ruby_inspect(list(args))})")
 
 
+@job("Expiring")
+class Expiring(Retry):
+    queue = "flaky"
+    retry_delay = 10
+    expire_retry_key_after = 3600
+
+    @classmethod
+    def perform(cls, *args: object) -> None:
+        raise RubyIOError("x")
+
+
+@job("Mapped")
+class Mapped(Retry):
+    queue = "flaky"
+    retry_exceptions = {RubyIOError: (3, 7), RuntimeError: 5}
+
+    @classmethod
+    def perform(cls, kind: str) -> None:
+        raise (RubyIOError if kind == "io" else RuntimeError)(f"boom {kind}")
+
+
+@job("Fatal")
+class Fatal(Retry):
+    queue = "flaky"
+    retry_delay = 30
+    fatal_exceptions = (RubyArgumentError,)
+
+    @classmethod
+    def perform(cls, *args: object) -> None:
+        record("fatal", cls.retry_attempt)
+        raise RubyArgumentError("bad")
+
+
+@job("Hopeless")
+class Hopeless(Retry):
+    """One retry at once (delay 0), then it gives up."""
+
+    queue = "flaky"
+    retry_limit = 1
+
+    @classmethod
+    def perform(cls, *args: object) -> None:
+        record("hopeless", cls.retry_attempt)
+        raise RubyArgumentError("never works")
+
+
+@job("Killer")
+class Killer(Retry):
+    """Dies by SIGKILL on its first attempt (Resque::DirtyExit), works on its retry."""
+
+    queue = "killer"
+    retry_delay = 45
+
+    @classmethod
+    def perform(cls, tag: str) -> None:
+        record(tag, cls.retry_attempt)
+        if cls.retry_attempt == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@job("Backoff")
+class Backoff(ExponentialBackoff):
+    queue = "flaky"
+    backoff_strategy = (0, 60, 600, 3600)
+
+    @classmethod
+    def perform(cls, *args: object) -> None:
+        raise RubyTimeout("slow upstream")
+
+
+@job("Elsewhere")
+class Elsewhere(Retry):
+    queue = "flaky"
+    retry_delay = 20
+    retry_queue = "retries"
+
+    @classmethod
+    def perform(cls, *args: object) -> None:
+        raise RuntimeError("x")
+
+
+@job("Hashy")
+class Hashy(Retry):
+    queue = "flaky"
+    retry_delay = 5
+
+    @classmethod
+    def perform(cls, *args: object) -> None:
+        raise RuntimeError("hash")
+
+
+# Python only ----------------------------------------------------------------------------
 @job("FailTwice")
 class FailTwice(Retry):
     """Fails on its first two attempts, then works."""
@@ -73,44 +174,3 @@ class Instance(Retry):
     def perform(self, tag: str) -> None:
         record(tag, self.retry_attempt)
         raise KeyError(tag)
-
-
-@job("Hopeless")
-class Hopeless(Retry):
-    """The fixture's Hopeless: one retry at once, then it gives up."""
-
-    queue = "retry"
-    retry_limit = 1
-
-    @classmethod
-    def perform(cls, *args: object) -> None:
-        record("hopeless", cls.retry_attempt)
-        raise ValueError("never works")
-
-
-@job("Fatal")
-class Fatal(Retry):
-    """A fatal exception is never retried."""
-
-    queue = "retry"
-    retry_delay = 30
-    fatal_exceptions = (ValueError,)
-
-    @classmethod
-    def perform(cls, *args: object) -> None:
-        record("fatal", cls.retry_attempt)
-        raise ValueError("bad")
-
-
-@job("Killer")
-class Killer(Retry):
-    """Dies by SIGKILL on its first attempt (Resque::DirtyExit), works on its retry."""
-
-    queue = "killer"
-    retry_delay = 45
-
-    @classmethod
-    def perform(cls, tag: str) -> None:
-        record(tag, cls.retry_attempt)
-        if cls.retry_attempt == 0:
-            os.kill(os.getpid(), signal.SIGKILL)
