@@ -1,5 +1,7 @@
-"""Whether the Delayed and Schedule tabs show: asked on every page, answered from a memo
-that lasts ``TTL`` seconds per dashboard, so most pages pay no Redis round trip for it."""
+"""Whether the Delayed and Schedule tabs show. Asked on every page, so it must cost no
+Redis round trip: the first page of a process asks Redis once; afterwards the answer is
+remembered and, once ``TTL`` seconds old, refreshed by a background thread while pages
+keep using the last answer (a tab appears or goes within about ``TTL`` seconds)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import time
 
 import redis
 
+from ....model import Schedule
 from ...blueprint import dashboard
 from ...settings import Settings
 
@@ -21,8 +24,9 @@ class SchedulerSeen:
     def __init__(self, settings: Settings, ttl: float = TTL) -> None:
         self.settings = settings
         self.ttl = ttl
-        self._shown = False
+        self._shown: bool | None = None  # None: not asked yet
         self._until = 0.0
+        self._refreshing = False
         self._lock = threading.Lock()
 
     def __call__(self) -> bool:
@@ -31,14 +35,27 @@ class SchedulerSeen:
             return mode == "on"
         if self.settings.schedule_file:
             return True
-        now = time.monotonic()
         with self._lock:
-            if now < self._until:
-                return self._shown
-            self._until = now + self.ttl  # one request asks; the others keep the last answer
+            known = self._shown
+            if known is not None and time.monotonic() < self._until:
+                return known
+            if known is not None:
+                if not self._refreshing:
+                    self._refreshing = True
+                    schedule = dashboard().schedule
+                    threading.Thread(
+                        target=self._refresh, args=(schedule,), name="resque-web-tabs", daemon=True
+                    ).start()
+                return known
+        self._refresh(dashboard().schedule)
+        return bool(self._shown)
+
+    def _refresh(self, schedule: Schedule) -> None:
         try:
-            shown = dashboard().schedule.in_use()
+            shown = schedule.in_use()
         except redis.RedisError:
-            return self._shown  # the page itself reports the outage
-        self._shown = shown
-        return shown
+            shown = bool(self._shown)  # keep the last answer; the pages report the outage
+        with self._lock:
+            self._shown = shown
+            self._until = time.monotonic() + self.ttl
+            self._refreshing = False
