@@ -111,7 +111,7 @@ class RedisRetrySuppressionBackend(RedisBackend):
         if delay > 0:
             record["failed_at"] = times.retry_failed_at()
             ttl = max(1, math.ceil(2 * delay))
-            redis.setex(keys.retry_failure(retry_name), ttl, jsonp.encode(record, "failure"))
+            redis.set(keys.retry_failure(retry_name), jsonp.encode(record, "failure"), ex=ttl)
 
     def _retry_job(self, payload: Any) -> tuple[Any, list[Any]] | None:
         """The payload's job class and args when the class retries (resque-retry's
