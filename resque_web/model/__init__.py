@@ -23,6 +23,7 @@ from .failures import INDEX_WAIT, FailureListInfo, Failures, Selection
 from .keyspace import KeyContent, Keyspace, KeySummary
 from .page import Page
 from .queues import QueueNotFound, Queues, QueueSummary
+from .retry import Retries, RetryJob, RetryScan
 from .schedule import Schedule, ScheduleRow, ScheduleView
 from .stats import ResqueStats, Stats
 from .workers import WorkerInfo, Workers, WorkingJob
@@ -56,6 +57,9 @@ __all__ = [
     "QueueSummary",
     "Queues",
     "ResqueStats",
+    "Retries",
+    "RetryJob",
+    "RetryScan",
     "Schedule",
     "ScheduleRow",
     "ScheduleView",
@@ -84,3 +88,4 @@ class Dashboard:
         self.bulk = BulkOperations(resque, self.audit, retry_removes=retry_removes)
         self.delayed = Delayed(resque)  # resque-scheduler: delayed jobs
         self.schedule = Schedule(resque)  # resque-scheduler: recurring jobs
+        self.retries = Retries(resque, self.delayed)  # resque-retry: jobs waiting to retry
