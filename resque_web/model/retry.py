@@ -139,12 +139,14 @@ class RetryJob:
 @dataclass(frozen=True)
 class RetryScan:
     """Jobs waiting to retry, oldest first. ``complete``: the whole delayed queue was read
-    (``read`` items); ``more``: the scan stopped at the rows asked for."""
+    (``read`` items) and ``total`` retries found in it; ``more``: there are retries past
+    the rows asked for."""
 
     rows: list[RetryJob]
     complete: bool
     read: int
     more: bool
+    total: int | None = None
 
 
 def _to_int(value: Any) -> int | None:
@@ -212,7 +214,7 @@ class Retries:
             read += len(found) // 3
             rows += [row for row in self.join(items) if row.retrying]
             if rank < 0:
-                return RetryScan(rows[:want], True, read, False)
+                return RetryScan(rows[:want], True, read, len(rows) > want, len(rows))
         return RetryScan(rows[:want], False, read, True)
 
     def page(self, number: int, per_page: int) -> tuple[RetryScan, list[RetryJob]]:
@@ -222,7 +224,7 @@ class Retries:
         scan = self.waiting(number * per_page + 1)
         shown = scan.rows[(number - 1) * per_page : number * per_page]
         more = scan.more or len(scan.rows) > number * per_page
-        return RetryScan(scan.rows, scan.complete, scan.read, more), shown
+        return RetryScan(scan.rows, scan.complete, scan.read, more, scan.total), shown
 
     def timestamp(self, epoch: int, number: int = 1, per_page: int = 20) -> Page[RetryJob]:
         """Every job due at ``epoch`` (retries or not), with its retry state.

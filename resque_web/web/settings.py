@@ -42,6 +42,9 @@ ACTIONS = (
     "delayed.clear",
     "schedule.enqueue",
     "schedule.remove",
+    # resque-retry's tab
+    "retry.enqueue",
+    "retry.remove",
 )
 
 # The Delayed and Schedule tabs: "auto" shows them where the namespace holds scheduler keys

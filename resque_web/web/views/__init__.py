@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import audit, failed, overview, queues, scheduler, stats, workers, working
+from . import audit, failed, overview, queues, retry, scheduler, stats, workers, working
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
@@ -14,5 +14,5 @@ __all__ = ["register"]
 
 
 def register(bp: DashboardBlueprint) -> None:
-    for module in (overview, working, failed, queues, workers, stats, audit, scheduler):
+    for module in (overview, working, failed, queues, workers, stats, audit, scheduler, retry):
         module.register(bp)
