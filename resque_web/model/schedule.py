@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -35,6 +36,13 @@ LOCK_PREFIX_ENV = "RESQUE_SCHEDULER_MASTER_LOCK_PREFIX"
 
 _FILES: dict[str, tuple[tuple[float, int], FileSchedule]] = {}
 _FILES_LOCK = threading.Lock()
+# Parsing a cron entry costs about a millisecond and its next run half of one (croniter):
+# a hundred schedules would cost a page 150 ms. Both are remembered per process: a parsed
+# entry by its stored JSON, a next run until that time has passed.
+_PARSED: OrderedDict[tuple[str, str], tuple[ScheduleEntry | None, str | None]] = OrderedDict()
+_NEXT: dict[tuple[str, str, str], datetime] = {}
+_MEMO_LOCK = threading.Lock()
+_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -194,13 +202,9 @@ class Schedule:
         rows: dict[str, ScheduleRow] = {}
         loaded = read_schedule_file(schedule_file) if schedule_file else None
         for entry in loaded.entries if loaded else []:
-            rows[entry.name] = _row(entry.name, FILE, entry.config, None, last, now)
+            rows[entry.name] = _file_row(entry, last, now)
         for name, raw in stored.items():  # a persistent schedule wins, as in Ruby
-            try:
-                config = jsonp.decode(raw)
-            except jsonp.PayloadError:
-                config = None
-            rows[name] = _row(name, PERSISTENT, config, raw, last, now)
+            rows[name] = _persistent_row(name, raw, last, now)
         return ScheduleView(
             [rows[name] for name in sorted(rows)],
             master,
@@ -257,23 +261,71 @@ class Schedule:
         return ActionResult(True, f"Deleted schedule {name}.", 1)
 
 
-def _row(
-    name: str, source: str, config: Any, raw: str | None, last: dict[str, str], now: datetime
-) -> ScheduleRow:
-    entry, error = None, None
+def _parsed(name: str, config: Any, raw: str) -> tuple[ScheduleEntry | None, str | None]:
+    """A persistent schedule parsed (or why it cannot run), remembered by its stored JSON."""
+    key = (name, raw)
+    with _MEMO_LOCK:
+        found = _PARSED.get(key)
+    if found is not None:
+        return found
     try:
-        entry = parse_entry(name, config, default_class=source == FILE)
+        found = (parse_entry(name, config), None)
     except ScheduleError as exc:
-        error = exc.reason
+        found = (None, exc.reason)
+    with _MEMO_LOCK:
+        _PARSED[key] = found
+        while len(_PARSED) > _KEPT:
+            _PARSED.popitem(last=False)
+    return found
+
+
+def _next_cron_run(source: str, entry: ScheduleEntry, now: datetime) -> datetime | None:
+    """The entry's next cron match after ``now``; the one found before while still ahead."""
+    key = (source, entry.name, entry.cron or "")
+    with _MEMO_LOCK:
+        found = _NEXT.get(key)
+    if found is not None and found > now:
+        return found
+    found = entry.next_run(now)
+    if found is not None:
+        with _MEMO_LOCK:
+            if len(_NEXT) > _KEPT:
+                _NEXT.clear()
+            _NEXT[key] = found
+    return found
+
+
+def _persistent_row(name: str, raw: str, last: dict[str, str], now: datetime) -> ScheduleRow:
+    """A ``persistent_schedules`` entry; one that is not a JSON object still shows, with why."""
+    try:
+        config = jsonp.decode(raw)
+    except jsonp.PayloadError:
+        config = None
+    entry, error = _parsed(name, config, raw)
     row = ScheduleRow(
         name,
-        source,
+        PERSISTENT,
         config,
         entry,
         error,
         raw,
         last.get(name),
         warnings=list(entry.warnings) if entry else [],
+    )
+    return _with_next_run(row, now)
+
+
+def _file_row(entry: ScheduleEntry, last: dict[str, str], now: datetime) -> ScheduleRow:
+    """A schedule file's entry, parsed when the file was read."""
+    row = ScheduleRow(
+        entry.name,
+        FILE,
+        entry.config,
+        entry,
+        None,
+        None,
+        last.get(entry.name),
+        warnings=list(entry.warnings),
     )
     return _with_next_run(row, now)
 
@@ -286,7 +338,7 @@ def _with_next_run(row: ScheduleRow, now: datetime) -> ScheduleRow:
     if entry is None:
         return row
     if entry.interval is None:
-        found = entry.next_run(now)
+        found = _next_cron_run(row.source, entry, now)
     else:
         last = row.last_enqueued_at
         found = last + timedelta(seconds=entry.interval) if last else None
