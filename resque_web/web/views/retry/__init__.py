@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 __all__ = ["attempts_on", "register"]
 
-# After the scheduler's Delayed tab (66), before Audit (70).
-RETRY_ORDER = 68
+# After Stats (60), before the scheduler's Schedule and Delayed tabs (64, 66).
+RETRY_ORDER = 62
 
 
 def register(bp: DashboardBlueprint) -> None:
