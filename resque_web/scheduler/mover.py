@@ -5,8 +5,8 @@ SREMs each from its ``timestamps:`` set, enqueues it (``{"class","args"}`` on it
 LTRIMs them off; a failed EXEC means someone else changed the list, so it reads again; an
 emptied list is deleted with its schedule entry.
 
-Here one round reads the heads of up to ``timestamps_per_round`` due timestamps (at most
-``batch_size`` jobs), works out each job's queue item in Python (Ruby's bytes, the job's
+Here one round reads (one read-only script) the first jobs of the oldest due timestamps,
+``batch_size`` jobs in all, works out each job's queue item in Python (Ruby's bytes, the job's
 hooks), and hands everything to one Lua script (:data:`.scripts.MOVE`) that, per timestamp,
 checks the list still starts with exactly the jobs read (else leaves it untouched, as a failed
 EXEC does), and only while our master lock holds. Nothing is popped before it is pushed, so a
@@ -25,12 +25,13 @@ from .. import payload as jsonp
 from ..keys import Keys
 from ..registry import JobRegistry
 from .plan import Plan, PlanError, Resolver, finish, plan
-from .scripts import MOVE, script
+from .scripts import MOVE, PEEK_DUE, script
 
 DEFAULT_BATCH = 1000
-DEFAULT_TIMESTAMPS = 100
+DEFAULT_TIMESTAMPS = 1000
 
 _MOVE = script(MOVE)
+_PEEK_DUE = script(PEEK_DUE)
 
 
 @dataclass
@@ -78,16 +79,19 @@ class DelayedMover:
 
     def move_round(self, now: int) -> MoveResult:
         """One bounded round: at most ``batch_size`` jobs of the oldest due timestamps."""
-        epochs = self.redis.zrangebyscore(
-            self.keys.delayed_schedule, "-inf", now, start=0, num=self.timestamps_per_round
+        flat = _PEEK_DUE(
+            keys=[self.keys.delayed_schedule],
+            args=[now, self.batch_size, self.timestamps_per_round, self.keys.prefix],
+            client=self.redis,
         )
-        if not epochs:
+        if not flat:
             return MoveResult(idle=True)
-        per = max(1, self.batch_size // len(epochs))
-        pipe = self.redis.pipeline(transaction=False)
-        for epoch in epochs:
-            pipe.lrange(self.keys.key(f"delayed:{epoch.decode()}"), 0, per - 1)
-        heads = pipe.execute()
+        heads: list[tuple[bytes, list[bytes]]] = []
+        i = 0
+        while i < len(flat):
+            n = int(flat[i + 1])
+            heads.append((flat[i], flat[i + 2 : i + 2 + n]))
+            i += 2 + n
         result = MoveResult()
         args: list[Any] = [
             self.lock_value,
@@ -97,7 +101,7 @@ class DelayedMover:
         ]
         plans: dict[bytes, list[Plan]] = {}
         dropped: dict[bytes, int] = {}
-        for epoch, head in zip(epochs, heads):
+        for epoch, head in heads:
             pushes: list[Any] = []
             plans[epoch] = []
             for raw in head:

@@ -83,6 +83,25 @@ return 1
 """
 )
 
+# Read what the next move takes, without changing anything: the oldest due timestamps'
+# first jobs, ``batch`` jobs in all (an empty list counts, so the move cleans it up).
+# KEYS: delayed_queue_schedule; ARGV: now, batch, most timestamps, namespace prefix
+# -> flat {epoch, n, n jobs..., epoch, n, ...}
+PEEK_DUE = """
+local epochs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+local budget = tonumber(ARGV[2])
+local out = {}
+for _, epoch in ipairs(epochs) do
+  if budget <= 0 then break end
+  local items = redis.call('LRANGE', ARGV[4] .. 'delayed:' .. epoch, 0, budget - 1)
+  out[#out + 1] = epoch
+  out[#out + 1] = #items
+  for _, item in ipairs(items) do out[#out + 1] = item end
+  budget = budget - #items
+end
+return out
+"""
+
 # Move due jobs onto their queues: the scheduler's one write.
 # KEYS: delayed_queue_schedule, queues set, master lock
 # ARGV: lock value ("" = no lock check), namespace prefix, timestamps: prefix, queue: prefix,
