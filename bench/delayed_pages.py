@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -100,6 +101,7 @@ PAGES: list[tuple[str, Url]] = [
     ("/api/v1/delayed", lambda s: "/api/v1/delayed"),
     ("/api/v1/delayed/<t>", lambda s: f"/api/v1/delayed/{T0 + (s.stamps // 2) * 60}"),
     ("/api/v1/schedule", lambda s: "/api/v1/schedule"),
+    ("/delayed?count=1 (every job counted)", lambda s: "/delayed?count=1"),
 ]
 
 
@@ -111,19 +113,28 @@ class Row:
     note: str = ""
 
 
-def measure(client: object, url: str, repeat: int) -> Row:
-    response = client.get(url)  # type: ignore[attr-defined]
-    assert response.status_code == 200, (url, response.status_code)
-    with count_redis() as tally:
-        client.get(url)  # type: ignore[attr-defined]
-    times = []
+def measure_pair(targets: dict[str, tuple[Any, str]], repeat: int) -> dict[str, Row]:
+    """Each state's client and URL, requested in turn ``repeat`` times."""
+    notes, trips = {}, {}
+    for name, (client, url) in targets.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        notes[name] = "partial" if b"partial" in response.data else ""
+        with count_redis() as tally:
+            client.get(url)
+        trips[name] = tally.round_trips
+    laps: dict[str, list[float]] = {name: [] for name in targets}
     for _ in range(repeat):
-        started = time.perf_counter()
-        client.get(url)  # type: ignore[attr-defined]
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    note = "partial" if b"partial" in response.data else ""
-    return Row(statistics.median(times), times[int(len(times) * 0.95) - 1], tally.round_trips, note)
+        for name, (client, url) in targets.items():
+            started = time.perf_counter()
+            client.get(url)
+            laps[name].append((time.perf_counter() - started) * 1000)
+    rows = {}
+    for name, times in laps.items():
+        times.sort()
+        p95 = times[max(0, int(len(times) * 0.95) - 1)]
+        rows[name] = Row(statistics.median(times), p95, trips[name], notes[name])
+    return rows
 
 
 def time_data_layer(server: RedisServer, state: State, repeat: int) -> dict[str, Row]:
@@ -178,10 +189,12 @@ def main(argv: list[str] | None = None) -> int:
         State("small", max(args.per_stamp, args.jobs // 1000), args.per_stamp),
         State("big", args.jobs, args.per_stamp),
     ]
-    results: dict[str, dict[str, Row]] = {}
     print(f"# Delayed and Schedule tabs, {machine()}")
-    for state in states:
-        with RedisServer() as server:
+    with RedisServer() as small_server, RedisServer() as big_server:
+        servers = {"small": small_server, "big": big_server}
+        clients = {}
+        for state in states:
+            server = servers[state.name]
             client = redis.Redis(port=server.port, decode_responses=True)
             took = build(client, state)
             memory = client.info("memory")["used_memory_human"]
@@ -189,13 +202,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"{state.name}: {state.jobs:,} delayed jobs over {state.stamps:,} timestamps, "
                 f"built in {took:.1f} s, Redis {memory}"
             )
-            app = create_app({"REDIS_URL": server.url, "TESTING": True})
-            http = app.test_client()
-            results[state.name] = {
-                label: measure(http, url(state), args.repeat) for label, url in PAGES
-            }
-            results[state.name].update(time_data_layer(server, state, args.repeat))
+            clients[state.name] = create_app(
+                {"REDIS_URL": server.url, "TESTING": True}
+            ).test_client()
             client.close()
+        # Small and big requests alternate, so load from elsewhere on the machine falls on both.
+        results: dict[str, dict[str, Row]] = {"small": {}, "big": {}}
+        for label, url in PAGES:
+            pair = measure_pair({s.name: (clients[s.name], url(s)) for s in states}, args.repeat)
+            for name, row in pair.items():
+                results[name][label] = row
+        for state in states:
+            results[state.name].update(time_data_layer(servers[state.name], state, args.repeat))
     small, big = results["small"], results["big"]
     print()
     print("| what | small median ms | big median ms | big p95 ms | big/small | round trips |")

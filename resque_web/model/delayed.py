@@ -36,9 +36,9 @@ from .scheduler_scripts import (
     TIMESTAMP_PAGE,
 )
 
-# Timestamps whose jobs a page counts in its one script (about 1 ms of Redis at 1,000):
-# beyond, the page says how many jobs the oldest ones hold and the full count is asked for.
-PAGE_COUNT_LIMIT = 1000
+# Timestamps whose jobs a page counts in its one script (a tenth of a millisecond of Redis
+# at 100): beyond, the page counts on request (``totals``), a chunk of timestamps per call.
+PAGE_COUNT_LIMIT = 100
 COUNT_CHUNK = 1000
 # A search reads this many items per script call (a couple of ms of Redis), until it has
 # the rows the page shows or runs out of time; it then says the result is partial.
@@ -220,11 +220,12 @@ class Delayed:
         page: int = 1,
         per_page: int = 20,
         now: float | None = None,
-        count_limit: int = PAGE_COUNT_LIMIT,
+        count_limit: int | None = None,
     ) -> tuple[DelayedSummary, Page[DelayedTimestamp]]:
         """The totals and a page of timestamps, oldest first: one round trip. Jobs are
-        counted over the ``count_limit`` oldest timestamps."""
+        counted over the ``count_limit`` (PAGE_COUNT_LIMIT) oldest timestamps."""
         per_page = clamp_per_page(per_page)
+        count_limit = PAGE_COUNT_LIMIT if count_limit is None else count_limit
         now = time.time() if now is None else now
         keys = self.keys
         total, due, oldest, number, members, sizes, firsts, jobs, counted = self._page(

@@ -12,6 +12,7 @@ import redis
 from flask import Flask, Request
 from flask.testing import FlaskClient
 
+from resque_web.model import delayed as delayed_module
 from resque_web.web import create_app
 
 from .html import forms, links, parse, table_rows, text
@@ -68,6 +69,24 @@ def test_delayed_page_shows_rubys_schedule(client: FlaskClient) -> None:
     assert rows[15][0].startswith("2030-03-18 21:33:19 UTC in ")
     assert rows[15][1:4] == ["3", "Archive and 2 more", '[7, "same"]']
     assert f"/delayed/{SAME_AT}" in links(html)
+
+
+def test_beyond_the_timestamps_a_page_counts_jobs_are_counted_on_request(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delayed_module, "PAGE_COUNT_LIMIT", 5)
+    html = client.get("/delayed").data
+    totals = parse(html).find("p", "delayed-totals")
+    assert totals.text().startswith("16 timestamps holding delayed jobs: count them")
+    assert totals.find("a", "count-jobs").attrs["href"] == "/delayed?count=1"
+    html = client.get("/delayed?count=1").data
+    assert parse(html).find("p", "delayed-totals").text() == (
+        "16 timestamps holding 25 delayed jobs (counted just now)."
+    )
+    body = client.get("/api/v1/delayed").get_json()
+    assert (body["jobs"], body["jobs_counted"], body["jobs_exact"]) == (1 + 2 + 2 + 1 + 1, 5, False)
+    body = client.get("/api/v1/delayed?count=1").get_json()
+    assert (body["jobs"], body["jobs_counted"], body["jobs_exact"]) == (25, 16, True)
 
 
 def test_timestamp_page_shows_its_jobs(client: FlaskClient) -> None:

@@ -18,7 +18,7 @@ from ....model.delayed import epoch_time
 from ...blueprint import current_settings, dashboard
 from ...exceptions import PageError
 from ...paging import page_args
-from .delayed import epoch_from, run_search, search_terms
+from .delayed import counted, epoch_from, run_search, search_terms
 
 if TYPE_CHECKING:
     from ...blueprint import DashboardBlueprint
@@ -95,6 +95,13 @@ def api_delayed() -> Response:
         "oldest_at": iso(summary.oldest_at),
         "lag_seconds": round(summary.lag, 3),
     }
+    totals_asked = counted()  # ?count=1: every job counted (complete: false if cut short)
+    if totals_asked is not None:
+        totals.update(
+            jobs=totals_asked.jobs,
+            jobs_counted=summary.timestamps if totals_asked.complete else None,
+            jobs_exact=totals_asked.complete,
+        )
     if not (class_text or args_text):
         return jsonify({**totals, **page_json(page, [timestamp_json(r) for r in page.items])})
     found = run_search(class_text, args_text, args.page, args.per_page)

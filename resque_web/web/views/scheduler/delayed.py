@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ....model import DelayedSearch, TimestampNotFound
+from ....model import DelayedSearch, DelayedTotals, TimestampNotFound
 from ... import inputs
 from ...audit import record
 from ...blueprint import current_settings, dashboard, notify, render_page
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # What a timestamp row or a search carries back to the page it came from.
 VIEW_FIELDS = ("page", "per_page", "class", "args")
 SEARCH_FIELD_LIMIT = 200
+COUNT_BUDGET = 5.0
 _EPOCH = re.compile(r"-?[0-9]{1,15}")
 ONE_JOB = {"queue_job": "delayed.enqueue", "remove": "delayed.remove"}
 
@@ -68,6 +69,13 @@ def search_terms() -> tuple[str, str]:
     return found[0], found[1]
 
 
+def counted() -> DelayedTotals | None:
+    """``?count=1``: every job counted (beyond the oldest timestamps a page counts)."""
+    if request.args.get("count") != "1":
+        return None
+    return dashboard().delayed.totals(budget=COUNT_BUDGET)
+
+
 def run_search(class_text: str, args_text: str, page: int, per_page: int) -> DelayedSearch:
     """The matches up to the end of the page asked for (the search stops there)."""
     return dashboard().delayed.search(class_text, args_text, want=page * per_page)
@@ -87,6 +95,7 @@ def delayed() -> str | Response:
         "delayed/index.html",
         title="Delayed",
         summary=summary,
+        totals=counted(),
         page=page,
         search={"class": class_text, "args": args_text},
         found=found,
