@@ -5,6 +5,10 @@ sets) exactly as Ruby's own code would."""
 
 from __future__ import annotations
 
+import subprocess
+import time
+from pathlib import Path
+
 import pytest
 import redis
 
@@ -12,6 +16,8 @@ from resque_web import Resque
 from resque_web.failure.record import digest
 from resque_web.model import delayed as delayed_module
 from resque_web.model.delayed import Delayed, NotQueueable, TimestampNotFound, queue_item
+from resque_web.redis_server import free_port
+from tests.support.dump import RUBY_PLUGINS, load_dump
 
 CAPTURED = 1796329780  # when the fixture was written
 T0 = 1900000000
@@ -242,3 +248,35 @@ def test_queue_items_are_what_rubys_scheduler_pushes() -> None:
 
 def test_digest_is_what_lua_computes(r: redis.Redis) -> None:
     assert r.eval("return redis.sha1hex(ARGV[1])", 0, CHARGE) == digest(CHARGE)
+
+
+def test_a_redis_without_lpos(tmp_path: Path) -> None:
+    """Redis before 6.0.6 has no LPOS: the copy check scans the list instead."""
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--dir", str(tmp_path), "--rename-command", "LPOS", ""],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        r = redis.Redis(port=port, decode_responses=True)
+        for _ in range(100):
+            try:
+                r.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        with pytest.raises(redis.ResponseError):
+            r.execute_command("LPOS", "x", "y")
+        load_dump(r, RUBY_PLUGINS)
+        delayed = Delayed(Resque(r))
+        for left in (2, 1, 0):
+            job = delayed.timestamp(SAME_AT).items[0]
+            assert delayed.queue_job(SAME_AT, job.index, job.digest).ok
+            assert residue(r, SAME_AT, SAME) == (left, left > 0, left > 0)
+        assert delayed.queue_timestamp(T0).count == 2
+        assert residue(r, T0, CHARGE) == (0, False, False)
+        r.close()
+    finally:
+        server.terminate()
+        server.wait(10)

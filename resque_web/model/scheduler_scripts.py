@@ -38,6 +38,21 @@ local function clean_up(key, schedule, epoch)
 end
 """
 
+# Does the list still hold a copy of ``item`` within its first ``maxlen`` places (0: all)?
+# LPOS where Redis has it (6.0.6 and later), else a scan of those places.
+_HOLDS = """
+local function still_holds(key, item, maxlen)
+  local found = redis.pcall('LPOS', key, item, 'MAXLEN', maxlen)
+  if type(found) == 'table' and found['err'] then
+    for _, other in ipairs(redis.call('LRANGE', key, 0, maxlen - 1)) do
+      if other == item then return true end
+    end
+    return false
+  end
+  return found ~= false and found ~= nil
+end
+"""
+
 # KEYS: delayed_queue_schedule
 # ARGV: delayed: key prefix, page number, per page, how many timestamps to count jobs over
 #       (from the oldest; 0: none), now (epoch seconds)
@@ -117,13 +132,14 @@ return {listed, size, number, items}
 # -> 1 done, 0 when that position no longer holds that item (nothing changed).
 TAKE_ONE = (
     _CLEAN_UP
+    + _HOLDS
     + """
 local call = redis.call
 local item = call('LINDEX', KEYS[1], ARGV[1])
 if (not item) or redis.sha1hex(item) ~= ARGV[2] then return 0 end
 call('LSET', KEYS[1], ARGV[1], ARGV[3])
 call('LREM', KEYS[1], 1, ARGV[3])
-if not call('LPOS', KEYS[1], item) then call('SREM', ARGV[4] .. item, ARGV[5]) end
+if not still_holds(KEYS[1], item, 0) then call('SREM', ARGV[4] .. item, ARGV[5]) end
 if ARGV[7] ~= '' then
   call('SADD', KEYS[3], ARGV[7])
   call('RPUSH', KEYS[4], ARGV[8])
@@ -143,6 +159,7 @@ return 1
 #    the next 1,000 places (a bounded look; a later chunk moves those copies too).
 QUEUE_CHUNK = (
     _CLEAN_UP
+    + _HOLDS
     + """
 local call = redis.call
 local tomb, ts_prefix, queue_prefix, name, epoch = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -168,7 +185,7 @@ for i = 1, n do
   if queue ~= '' then
     call('SADD', KEYS[3], queue)
     call('RPUSH', queue_prefix .. queue, ARGV[6 + 3 * i])
-    if not call('LPOS', KEYS[1], items[i], 'MAXLEN', 1000) then
+    if not still_holds(KEYS[1], items[i], 1000) then
       call('SREM', ts_prefix .. items[i], name)
     end
   end
