@@ -149,11 +149,20 @@ def _run_cli(url: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
+def ready(proc: subprocess.Popen[str]) -> bool:
+    """The process set its title, which it does once its signal handlers are in place."""
+    try:
+        return b"resque-web-scheduler:" in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def test_two_scheduler_processes_enqueue_each_job_once(r: redis.Redis, redis_url: str) -> None:
     resque = Resque(r)
     now = int(time.time())
     procs = [_run_cli(redis_url, "--interval", "0.05") for _ in range(2)]
     try:
+        wait_until(lambda: all(ready(p) for p in procs), timeout=30, what="both started")
         for i in range(2000):  # due now and due over the next two seconds, while both run
             delay(resque, now + i % 3, "q", "J", i)
         wait_until(lambda: r.llen("resque:queue:q") >= 2000, timeout=30, what="all moved")
@@ -175,7 +184,7 @@ def test_two_scheduler_processes_enqueue_each_job_once(r: redis.Redis, redis_url
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGQUIT])
 def test_signals_stop_cleanly(r: redis.Redis, redis_url: str, sig: signal.Signals) -> None:
     proc = _run_cli(redis_url, "--interval", "0.05")
-    wait_until(lambda: r.exists(LOCK), timeout=20, what="the master lock")
+    wait_until(lambda: r.exists(LOCK) and ready(proc), timeout=20, what="the master lock")
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err

@@ -254,7 +254,7 @@ def remove_delayed_job(resque: Resque, encoded_job: str) -> int:
     return int(
         _REMOVE_JOB(
             keys=[keys.timestamps(encoded_job), keys.delayed_schedule],
-            args=[encoded_job, keys.prefix],
+            args=[encoded_job, keys.prefix, DELAYED_PREFIX],
             client=resque.redis,
         )
     )

@@ -22,7 +22,7 @@ from typing import Any
 import redis
 
 from .. import payload as jsonp
-from ..keys import Keys
+from ..keys import DELAYED_PREFIX, Keys
 from ..registry import JobRegistry
 from .plan import Plan, PlanError, Resolver, finish, plan
 from .scripts import MOVE, PEEK_DUE, script
@@ -81,7 +81,7 @@ class DelayedMover:
         """One bounded round: at most ``batch_size`` jobs of the oldest due timestamps."""
         flat = _PEEK_DUE(
             keys=[self.keys.delayed_schedule],
-            args=[now, self.batch_size, self.timestamps_per_round, self.keys.prefix],
+            args=[now, self.batch_size, self.timestamps_per_round, self.keys.delayed_prefix],
             client=self.redis,
         )
         if not flat:
@@ -95,9 +95,10 @@ class DelayedMover:
         result = MoveResult()
         args: list[Any] = [
             self.lock_value,
-            self.keys.prefix,
+            self.keys.delayed_prefix,
             self.keys.timestamps_prefix,
             self.keys.queue(""),
+            DELAYED_PREFIX,
         ]
         plans: dict[bytes, list[Plan]] = {}
         dropped: dict[bytes, int] = {}

@@ -54,7 +54,7 @@ return n
 )
 
 # KEYS: timestamps:<job>, delayed_queue_schedule
-# ARGV: job JSON, namespace prefix ("resque:")
+# ARGV: job JSON, namespace prefix ("resque:"), bare ``delayed:`` prefix
 # Ruby's ``remove_delayed_job``: LREM from every list its timestamps set names and SREM each
 # name. Ruby leaves an emptied list for the scheduler to clean up; we clean it up at once
 # (what the scheduler would do), so no empty timestamp lingers on the Delayed page.
@@ -66,7 +66,10 @@ for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local key = ARGV[2] .. name
   removed = removed + redis.call('LREM', key, 0, ARGV[1])
   redis.call('SREM', KEYS[1], name)
-  local epoch = string.match(name, '^delayed:(%-?%d+)$')
+  local epoch = nil
+  if string.sub(name, 1, #ARGV[3]) == ARGV[3] then
+    epoch = string.match(string.sub(name, #ARGV[3] + 1), '^(%-?%d+)$')
+  end
   if epoch then clean_up(key, epoch, KEYS[2]) end
 end
 return removed
@@ -85,7 +88,7 @@ return 1
 
 # Read what the next move takes, without changing anything: the oldest due timestamps'
 # first jobs, ``batch`` jobs in all (an empty list counts, so the move cleans it up).
-# KEYS: delayed_queue_schedule; ARGV: now, batch, most timestamps, namespace prefix
+# KEYS: delayed_queue_schedule; ARGV: now, batch, most timestamps, ``<ns>:delayed:``
 # -> flat {epoch, n, n jobs..., epoch, n, ...}
 PEEK_DUE = """
 local epochs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
@@ -93,7 +96,7 @@ local budget = tonumber(ARGV[2])
 local out = {}
 for _, epoch in ipairs(epochs) do
   if budget <= 0 then break end
-  local items = redis.call('LRANGE', ARGV[4] .. 'delayed:' .. epoch, 0, budget - 1)
+  local items = redis.call('LRANGE', ARGV[4] .. epoch, 0, budget - 1)
   out[#out + 1] = epoch
   out[#out + 1] = #items
   for _, item in ipairs(items) do out[#out + 1] = item end
@@ -104,7 +107,8 @@ return out
 
 # Move due jobs onto their queues: the scheduler's one write.
 # KEYS: delayed_queue_schedule, queues set, master lock
-# ARGV: lock value ("" = no lock check), namespace prefix, timestamps: prefix, queue: prefix,
+# ARGV: lock value ("" = no lock check), ``<ns>:delayed:``, ``<ns>:timestamps:``,
+#       ``<ns>:queue:``, bare ``delayed:``,
 #       then per timestamp: epoch, n, m, the n job JSONs read from the list's head, then m
 #       triples (queue name, queue item, "1" when the job's JSON was read as one of the n).
 # A timestamp whose list no longer starts with those n jobs (a remover or another scheduler
@@ -116,15 +120,16 @@ MOVE = (
     _CLEAN_UP
     + """
 local call = redis.call
-local lock_value, prefix, ts_prefix, queue_prefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local lock_value, delayed_prefix, ts_prefix = ARGV[1], ARGV[2], ARGV[3]
+local queue_prefix, bare_prefix = ARGV[4], ARGV[5]
 if lock_value ~= '' and call('GET', KEYS[3]) ~= lock_value then return {-1} end
 local moved, pushed, skipped = 0, 0, {}
-local i = 5
+local i = 6
 while i <= #ARGV do
   local epoch, n, m = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   local first = i + 3
-  local key = prefix .. 'delayed:' .. epoch
-  local name = 'delayed:' .. epoch
+  local key = delayed_prefix .. epoch
+  local name = bare_prefix .. epoch
   local same = true
   if n > 0 then
     local head = call('LRANGE', key, 0, n - 1)
