@@ -6,9 +6,10 @@ whose last error, with the ``MultipleWithRetrySuppression`` backend, waits in
 ``failure-<that key>``. So the tab reads delayed items oldest first, a chunk per script call,
 works out each one's attempt key as resque-retry does (:mod:`resque_web.retry`; a class
 registered here may have its own ``retry_identifier``), and reads the keys of the whole
-chunk in one pipeline. The read is bounded (``SCAN_BUDGET`` items): beyond it the page
-says it is partial. Actions name a job by epoch, list position and the SHA-1 of the item
-the user saw, and go through the Delayed tab's checked Lua steps.
+chunk in a second script call that answers with the retries only. The read is bounded
+(``SCAN_BUDGET`` items, about 60 us of Python each): beyond it the page says it is
+partial. Actions name a job by epoch, list position and the SHA-1 of the item the user saw,
+and go through the Delayed tab's checked Lua steps.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ log = logging.getLogger("resque_web.retry")
 
 # Delayed items read per script call, and at most per page view (oldest first).
 SCAN_CHUNK = 500
-SCAN_BUDGET = 5000
+SCAN_BUDGET = 2000
 # Timestamps one call may step over (empty or not lists), so a call stays short.
 SCAN_STEPS = 2000
 # Tab visibility: SCAN calls (COUNT 1000 each) looking for any attempt key.
@@ -41,8 +42,9 @@ SEEN_SCANS = 10
 
 # KEYS: delayed_queue_schedule
 # ARGV: delayed: key prefix, first rank, first list position, item budget, step budget
-# -> {next rank (-1: the schedule is read to its end), next position, {member, index, item,
-#    ...}}: items oldest first from (rank, position) on, at most the item budget of them.
+# -> {next rank (-1: the schedule is read to its end), next position, {member, first
+#    index, n, item 1 .. item n, member, ...}}: items oldest first from (rank, position)
+#    on, at most the item budget of them, grouped by timestamp.
 READ = """
 local call = redis.call
 local prefix = ARGV[1]
@@ -57,11 +59,10 @@ while budget > 0 and steps > 0 do
   if type(n) ~= 'number' then n = 0 end
   if pos < n then
     local items = call('LRANGE', key, pos, pos + budget - 1)
-    for i, item in ipairs(items) do
-      out[#out + 1] = member
-      out[#out + 1] = pos + i - 1
-      out[#out + 1] = item
-    end
+    out[#out + 1] = member
+    out[#out + 1] = pos
+    out[#out + 1] = #items
+    for _, item in ipairs(items) do out[#out + 1] = item end
     pos = pos + #items
     budget = budget - #items
   end
@@ -72,6 +73,24 @@ while budget > 0 and steps > 0 do
   steps = steps - 1
 end
 return {rank, pos, out}
+"""
+
+# KEYS: none (the keys are named from prefixes, as resque-retry's data model needs)
+# ARGV: the namespace prefix, the failure-<key> prefix, then bare attempt-key names
+# -> {i, attempts, kept error or false, ...} for each i whose attempt key exists: a chunk's
+#    retry state in one call, its reply as small as the retries found.
+JOIN = """
+local prefix, failure = ARGV[1], ARGV[2]
+local out = {}
+for i = 3, #ARGV do
+  local attempts = redis.call('GET', prefix .. ARGV[i])
+  if attempts then
+    out[#out + 1] = i - 2
+    out[#out + 1] = attempts
+    out[#out + 1] = redis.call('GET', failure .. ARGV[i])
+  end
+end
+return out
 """
 
 # KEYS: none; ARGV: MATCH pattern, SCAN calls -> 1 when some key matches, else 0.
@@ -171,6 +190,7 @@ class Retries:
         self.registry = registry or default_registry
         self.delayed = delayed or Delayed(resque)
         self._read = self.redis.register_script(READ)
+        self._join = self.redis.register_script(JOIN)
         self._any_key = self.redis.register_script(ANY_KEY)
 
     # Which key a job has ----------------------------------------------------------------
@@ -206,12 +226,8 @@ class Retries:
                 args=[self.keys.delayed_prefix, rank, position, take, SCAN_STEPS],
             )
             rank, position = int(rank), int(position)
-            items = [
-                DelayedJob(int(found[i]), int(found[i + 1]), Job.from_raw("", found[i + 2]))
-                for i in range(0, len(found), 3)
-                if str(found[i]).lstrip("-").isdigit()
-            ]
-            read += len(found) // 3
+            items = list(_items(found))
+            read += len(items)
             rows += [row for row in self.join(items) if row.retrying]
             if rank < 0:
                 return RetryScan(rows[:want], True, read, len(rows) > want, len(rows))
@@ -234,21 +250,26 @@ class Retries:
         return Page(rows, page.number, page.per_page, page.total, False, page.indexes)
 
     def join(self, items: Iterable[DelayedJob]) -> list[RetryJob]:
-        """Each delayed item with its attempt key and kept error: one pipelined read."""
-        items = list(items)
+        """Each delayed item with its attempt key and kept error: one script call."""
         keyed = [(item, self.key_for(item.job.class_name, item.job.args)) for item in items]
-        pipe = self.redis.pipeline(transaction=False)
-        for _, key in keyed:
-            if key is not None:
-                pipe.get(self.keys.retry_attempts(key.name))
-                pipe.get(self.keys.retry_failure(key.name))
-        values = iter(pipe.execute() if pipe.command_stack else [])
-        rows = []
+        names = [key.name for _, key in keyed if key is not None]
+        state: dict[int, tuple[Any, Any]] = {}
+        if names:
+            found = self._join(
+                keys=[],
+                args=[self.keys.retry_attempts(""), self.keys.retry_failure(""), *names],
+            )
+            state = {
+                int(found[i]) - 1: (found[i + 1], found[i + 2]) for i in range(0, len(found), 3)
+            }
+        rows, at = [], 0
         for item, key in keyed:
             attempts = failure = None
             if key is not None:
-                attempts, raw = _to_int(next(values)), next(values)
-                failure = FailedJob(0, raw) if raw is not None else None
+                value, raw = state.get(at, (None, None))
+                attempts = _to_int(value)
+                failure = FailedJob(0, raw) if isinstance(raw, (str, bytes)) else None
+                at += 1
             rows.append(RetryJob(item, key, attempts, failure))
         return rows
 
@@ -265,11 +286,9 @@ class Retries:
                 wanted.append((failure.index, key.name))
         if not wanted:
             return {}
-        pipe = self.redis.pipeline(transaction=False)
-        for _, name in wanted:
-            pipe.get(self.keys.retry_attempts(name))
+        values = self.redis.mget([self.keys.retry_attempts(name) for _, name in wanted])
         found = {}
-        for (index, _), value in zip(wanted, pipe.execute()):
+        for (index, _), value in zip(wanted, values):
             count = _to_int(value)
             if count is not None:
                 found[index] = count
@@ -306,6 +325,17 @@ class Retries:
             "attempt count and last error.",
             1,
         )
+
+
+def _items(found: list[Any]) -> Iterable[DelayedJob]:
+    """The READ script's groups (member, first index, n, n items) as delayed jobs."""
+    i = 0
+    while i < len(found):
+        member, first, n = str(found[i]), int(found[i + 1]), int(found[i + 2])
+        if member.lstrip("-").isdigit():
+            for j in range(n):
+                yield DelayedJob(int(member), first + j, Job.from_raw("", found[i + 3 + j]))
+        i += 3 + n
 
 
 def _is_retry(job_class: Any) -> bool:

@@ -281,9 +281,11 @@ def test_failed_pages_read_attempts_in_one_round_trip_and_only_when_in_use(
         r.rpush("resque:failed", json.dumps({"payload": {"class": "Flaky", "args": [i, "z"]}}))
     d = Dashboard(Resque(r))
     page = d.failures.page(None, 1, 20, True)
+    r.set(key("Flaky", 29, "z"), "4")  # the newest failure, index 31
+    r.set(key("Flaky", 0, "z"), "4")  # not on the page
     with count_redis() as tally:
-        assert d.retries.attempts_for(page.items) == {}
-    assert (tally.round_trips, tally.command_names) == (1, ["GET"] * 20)
+        assert d.retries.attempts_for(page.items) == {31: 4}
+    assert (tally.round_trips, tally.command_names) == (1, ["MGET"])
     asked: list[int] = []
     real = Retries.attempts_for
 
