@@ -14,6 +14,7 @@ and go through the Delayed tab's checked Lua steps.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -37,6 +38,8 @@ SCAN_CHUNK = 500
 SCAN_BUDGET = 2000
 # Timestamps one call may step over (empty or not lists), so a call stays short.
 SCAN_STEPS = 2000
+# Stored items whose attempt key a process remembers (about 200 bytes each).
+KEY_CACHE = 20_000
 # Tab visibility: SCAN calls (COUNT 1000 each) looking for any attempt key.
 SEEN_SCANS = 10
 
@@ -195,21 +198,8 @@ class Retries:
 
     # Which key a job has ----------------------------------------------------------------
     def key_for(self, class_name: Any, args: Any) -> RetryKey | None:
-        """resque-retry's attempt key for a payload's class and args. A class registered
-        here answers itself (its own identifier and limit), unless it does not retry; any
-        other name gets resque-retry's default key."""
-        if not isinstance(class_name, str) or not class_name or not isinstance(args, list):
-            return None
-        if class_name in self.registry:
-            try:
-                job_class = self.registry.resolve(class_name)
-                if not callable(getattr(job_class, "redis_retry_key", None)):
-                    return None
-                limit = job_class.effective_retry_limit() if _is_retry(job_class) else None
-                return RetryKey(job_class.redis_retry_key(*args), limit)
-            except Exception as exc:  # a class's own identifier must not break the page
-                log.warning("%s: cannot work out its retry key: %r", class_name, exc)
-        return RetryKey(self.keys.retry_name(class_name, retry_identifier(args)), None)
+        """resque-retry's attempt key for a payload's class and args (see :func:`key_for`)."""
+        return key_for(self.keys, self.registry, class_name, args)
 
     # Reading ------------------------------------------------------------------------------
     def waiting(self, want: int, budget: int = SCAN_BUDGET, chunk: int = SCAN_CHUNK) -> RetryScan:
@@ -226,9 +216,14 @@ class Retries:
                 args=[self.keys.delayed_prefix, rank, position, take, SCAN_STEPS],
             )
             rank, position = int(rank), int(position)
-            items = list(_items(found))
-            read += len(items)
-            rows += [row for row in self.join(items) if row.retrying]
+            stored = list(_stored(found))
+            read += len(stored)
+            keyed = [(item, _key_of(item[2], self.keys, self.registry)) for item in stored]
+            state = self._state([key for _, key in keyed])
+            for (epoch, index, raw), key in keyed:
+                if key is not None and key.name in state:
+                    delayed = DelayedJob(epoch, index, Job.from_raw("", raw))
+                    rows.append(_row(delayed, key, *state[key.name]))
             if rank < 0:
                 return RetryScan(rows[:want], True, read, len(rows) > want, len(rows))
         return RetryScan(rows[:want], False, read, True)
@@ -251,27 +246,26 @@ class Retries:
 
     def join(self, items: Iterable[DelayedJob]) -> list[RetryJob]:
         """Each delayed item with its attempt key and kept error: one script call."""
-        keyed = [(item, self.key_for(item.job.class_name, item.job.args)) for item in items]
-        names = [key.name for _, key in keyed if key is not None]
-        state: dict[int, tuple[Any, Any]] = {}
-        if names:
-            found = self._join(
-                keys=[],
-                args=[self.keys.retry_attempts(""), self.keys.retry_failure(""), *names],
-            )
-            state = {
-                int(found[i]) - 1: (found[i + 1], found[i + 2]) for i in range(0, len(found), 3)
-            }
-        rows, at = [], 0
+        keyed = [(item, _key_of(item.job.raw, self.keys, self.registry)) for item in items]
+        state = self._state([key for _, key in keyed])
+        rows = []
         for item, key in keyed:
-            attempts = failure = None
-            if key is not None:
-                value, raw = state.get(at, (None, None))
-                attempts = _to_int(value)
-                failure = FailedJob(0, raw) if isinstance(raw, (str, bytes)) else None
-                at += 1
-            rows.append(RetryJob(item, key, attempts, failure))
+            found = state.get(key.name) if key is not None else None
+            rows.append(_row(item, key, *found) if found else RetryJob(item, key, None, None))
         return rows
+
+    def _state(self, keys: list[RetryKey | None]) -> dict[str, tuple[Any, Any]]:
+        """Bare attempt-key name -> (attempts, kept error or None) for the keys that exist:
+        one script call, whose reply holds the retries only."""
+        names = list(dict.fromkeys(key.name for key in keys if key is not None))
+        if not names:
+            return {}
+        found = self._join(
+            keys=[], args=[self.keys.retry_attempts(""), self.keys.retry_failure(""), *names]
+        )
+        return {
+            names[int(found[i]) - 1]: (found[i + 1], found[i + 2]) for i in range(0, len(found), 3)
+        }
 
     def attempts_for(self, failures: Iterable[FailedJob]) -> dict[int, int]:
         """Failed rows whose job still has an attempt key: list index -> attempts stored.
@@ -327,15 +321,46 @@ class Retries:
         )
 
 
-def _items(found: list[Any]) -> Iterable[DelayedJob]:
-    """The READ script's groups (member, first index, n, n items) as delayed jobs."""
+def _stored(found: list[Any]) -> Iterable[tuple[int, int, str]]:
+    """The READ script's groups (member, first index, n, n items) as (epoch, index, item)."""
     i = 0
     while i < len(found):
         member, first, n = str(found[i]), int(found[i + 1]), int(found[i + 2])
         if member.lstrip("-").isdigit():
             for j in range(n):
-                yield DelayedJob(int(member), first + j, Job.from_raw("", found[i + 3 + j]))
+                yield int(member), first + j, found[i + 3 + j]
         i += 3 + n
+
+
+def _row(item: DelayedJob, key: RetryKey | None, attempts: Any, raw: Any) -> RetryJob:
+    failure = FailedJob(0, raw) if isinstance(raw, (str, bytes)) else None
+    return RetryJob(item, key, _to_int(attempts), failure)
+
+
+def key_for(keys: Keys, registry: JobRegistry, class_name: Any, args: Any) -> RetryKey | None:
+    """resque-retry's attempt key for a payload's class and args. A class registered
+    here answers itself (its own identifier and limit), unless it does not retry; any
+    other name gets resque-retry's default key."""
+    if not isinstance(class_name, str) or not class_name or not isinstance(args, list):
+        return None
+    if class_name in registry:
+        try:
+            job_class = registry.resolve(class_name)
+            if not callable(getattr(job_class, "redis_retry_key", None)):
+                return None
+            limit = job_class.effective_retry_limit() if _is_retry(job_class) else None
+            return RetryKey(job_class.redis_retry_key(*args), limit)
+        except Exception as exc:  # a class's own identifier must not break the page
+            log.warning("%s: cannot work out its retry key: %r", class_name, exc)
+    return RetryKey(keys.retry_name(class_name, retry_identifier(args)), None)
+
+
+@functools.lru_cache(maxsize=KEY_CACHE)
+def _key_of(raw: str, keys: Keys, registry: JobRegistry) -> RetryKey | None:
+    """:func:`key_for` of a stored item, remembered: a page polled every few seconds reads
+    the same items again, and their JSON and SHA-1 cost more than the rest of the page."""
+    job = Job.from_raw("", raw)
+    return key_for(keys, registry, job.class_name, job.args)
 
 
 def _is_retry(job_class: Any) -> bool:
