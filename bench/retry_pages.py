@@ -136,7 +136,7 @@ def measure(client: object, url: str, repeat: int) -> Row:
         client.get(url)  # type: ignore[attr-defined]
         laps.append((time.perf_counter() - started) * 1000)
     laps.sort()
-    note = "partial" if b"partial" in response.data else ""
+    note = "partial" if b'class="badge badge-muted partial"' in response.data else ""
     return Row(statistics.median(laps), laps[int(len(laps) * 0.95) - 1], tally.round_trips, note)
 
 
@@ -190,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"Redis {client.info('memory')['used_memory_human']}"
             )
             http = create_app({"REDIS_URL": server.url, "TESTING": True}).test_client()
+            # The first request indexes the failures in the background: let it finish, so
+            # no row below is timed against it.
+            while b"data-counting" in http.get("/failed").data:
+                time.sleep(0.1)
             results[state.name] = {
                 label: measure(http, url(state), args.repeat) for label, url in PAGES
             }
