@@ -9,6 +9,7 @@ C.UTF-8), failure backend ``MultipleWithRetrySuppression`` over ``Resque::Failur
 - ``RUBY_JOINS``: ``args.join('-')`` and its SHA-1 (resque-retry's ``retry_identifier``)
   for arguments decoded from JSON with ``JSON.parse``.
 - ``RUBY_INSPECTS``: ``{"s" => text}.to_s``, how a hash argument is joined.
+- ``RUBY_JSON_IDS``: ``Digest::SHA1.hexdigest(Resque.encode(args))``.
 - ``RUBY_STATE``: every key a Ruby worker left (``Worker#work(0)``, forking for ``Killer``)
   after the jobs of ``tests/retry_jobs.py`` (same names, settings and errors) were enqueued
   in ``ENQUEUED``'s order, all failing within the second ``RUBY_AT``. Backtraces are cut
@@ -29,7 +30,7 @@ import redis
 from resque_web import Resque
 from resque_web import payload as jsonp
 from resque_web.keys import Keys
-from resque_web.retry import retry_identifier, ruby_inspect, ruby_join
+from resque_web.retry import json_retry_identifier, retry_identifier, ruby_inspect, ruby_join
 from tests.support.dump import RUBY_PLUGINS, dump_keys
 from tests.support.worker import run_burst
 
@@ -224,6 +225,26 @@ RUBY_INSPECTS: list[tuple[int | str, str]] = [
     ("#", '{"s"=>"#"}'),
     ('a"b\\c', '{"s"=>"a\\"b\\\\c"}'),
     ("é", '{"s"=>"é"}'),
+]
+
+# Digest::SHA1.hexdigest(Resque.encode(args)): the stable identifier's Ruby twin
+RUBY_JSON_IDS: list[tuple[str, str]] = [
+    ('[42,"x"]', "7e0675d7460c450c51b4469f83b8dc6b74b0ad0f"),
+    (
+        "[1.5,2.0,100.0,1.0e+15,1.0e+16,1.0e+20,0.0001,1.0e-05,0.1,-0.0,123456789.12345679,1.7976931348623157e+308,5.0e-324]",
+        "8062025baa438190f2d75411b9b0adbcc364cbab",
+    ),
+    ('[{"cents":1999,"note":"ünïcode 队列"}]', "b9db1ae235e735d4bd9ce1e2bc5917cc4575e24b"),
+    (
+        '[{"a":null,"b":true,"c":[1,"x",{"d":2.5}],"e":{"f":"g"}}]',
+        "e0f1ecec7103b65fff0c819dbe268b7d09468e62",
+    ),
+    (
+        '[{"q\\"uote":"back\\\\slash","nl":"a\\nb","tab":"\\t","ctl":"\\u0001\\u001f\x7f",'
+        '"hash":"#{x} #$y #@z #a","uni":"é\xa0\u2028\u200b😀","esc":"\\u001b"}]',
+        "fed2d2c356ee50c48642514251051c82597352b6",
+    ),
+    ("[12345678901234567890123]", "05963f3dbda7c0480cd888f6dc06c6b21e172379"),
 ]
 
 RUBY_STATE: dict[str, tuple[str, int, Any]] = {
@@ -518,6 +539,11 @@ def test_retry_identifier_joins_arguments_as_ruby(args_json: str, joined: str, s
 @pytest.mark.parametrize(("text", "inspected"), RUBY_INSPECTS)
 def test_hash_arguments_inspect_as_ruby(text: int | str, inspected: str) -> None:
     assert ruby_inspect({"s": chr(text) if isinstance(text, int) else text}) == inspected
+
+
+@pytest.mark.parametrize(("args_json", "sha1"), RUBY_JSON_IDS)
+def test_the_json_identifier_is_rubys_sha1_of_resque_encode(args_json: str, sha1: str) -> None:
+    assert json_retry_identifier(json.loads(args_json)) == sha1
 
 
 def snapshot(r: redis.Redis) -> dict[str, tuple[str, int, Any]]:

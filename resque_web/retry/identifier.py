@@ -11,7 +11,9 @@ Two things cannot be reproduced from the arguments alone (see the README's "Retr
 ``String#inspect`` inside a hash escapes characters by the Unicode version of the Ruby
 (3.1: Unicode 13) and, when the worker's locale is not UTF-8 (``LANG=C``), escapes every
 non-ASCII character too. A class that needs a key independent of both overrides
-``retry_identifier``.
+``retry_identifier`` with :func:`json_retry_identifier` here and, in Ruby,
+``Digest::SHA1.hexdigest(Resque.encode(args))``: the SHA-1 of the arguments' JSON, which both
+sides write byte for byte alike.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hashlib
 import unicodedata
 from typing import Any
 
+from .. import payload as jsonp
 from ..payload import ruby_float
 
 # String#inspect's own escapes; other unprintable characters become \uXXXX or \u{XXXXX}.
@@ -119,3 +122,14 @@ def retry_identifier(args: list[Any] | tuple[Any, ...]) -> str | None:
     if not joined:
         return None
     return hashlib.sha1(joined.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def json_retry_identifier(args: list[Any] | tuple[Any, ...]) -> str | None:
+    """A stable identifier for any arguments: the SHA-1 of their JSON as Resque encodes it.
+    Ruby's twin: ``def self.retry_identifier(*args) = Digest::SHA1.hexdigest(Resque.encode(args))``
+    (with ``MultiJson.use(:json_gem)``). None without arguments, as the default."""
+    if not args:
+        return None
+    return hashlib.sha1(
+        jsonp.encode(list(args), "args").encode("utf-8", "surrogatepass")
+    ).hexdigest()
