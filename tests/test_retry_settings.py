@@ -5,7 +5,9 @@ hooks, then the ``redis_retry_suppression`` backend), bound with ``context.using
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from resque_web import ExponentialBackoff, Job, JobRegistry, Resque, Retry
 from resque_web.context import using
 from resque_web.failure import backend_for
 from resque_web.keys import Keys
+from resque_web.registry import registry as default_registry
 from resque_web.retry import (
     AmbiguousRetryStrategy,
     InvalidRetryDelayMultiplicand,
@@ -297,3 +300,29 @@ def test_other_jobs_are_recorded_as_by_the_redis_backend(r: redis.Redis, rq: Res
         {"class": "Ruby::Only", "args": [1]},
         "not even a payload",
     ]
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readmes_example_retries_as_it_says(
+    r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    section = README.read_text(encoding="utf-8").split("## Retries", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match, "README's Retries section lost its example"
+    # Registered in a copy of the default registry, so other tests do not see it.
+    monkeypatch.setattr(default_registry, "_by_name", dict(default_registry._by_name))
+    scope: dict[str, Any] = {"__name__": "readme_retry_example"}
+    exec(compile(match.group(1), "README.md", "exec"), scope)
+    hook = scope["DeliverWebHook"]
+    assert default_registry.resolve("DeliverWebHook") is hook
+    assert hook.effective_retry_limit() == 4 and hook.retry_exception(TimeoutError())
+    assert not hook.retry_exception(PermissionError())
+    resque = Resque(r)
+    with using(resque):
+        hook.retry_attempt = 1
+        assert 60 <= hook.retry_delay_for(TimeoutError) <= 72
+        r.set(K.retry_attempts(K.retry_name("DeliverWebHook", retry_identifier(["u", 1]))), 0)
+        assert Job("web_hooks", {"class": "DeliverWebHook", "args": ["u", 1]}).perform()
+    assert r.keys("resque:resque-retry:*") == []
