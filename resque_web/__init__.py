@@ -23,6 +23,9 @@ from .errors import BadPayload, DirtyExit, DontPerform, NoQueueError, UnknownJob
 from .job import Job
 from .keys import Keys
 from .registry import JobRegistry, job, registry
+from .retry import ExponentialBackoff, Retry
+from .scheduler import ScheduleEntry, ScheduleError
+from .scheduler.delaying import Selector, When
 from .status import StatusJob
 
 __version__ = "0.1.0"
@@ -31,27 +34,63 @@ __all__ = [
     "BadPayload",
     "DirtyExit",
     "DontPerform",
+    "ExponentialBackoff",
     "Job",
     "JobRegistry",
     "Keys",
     "NoQueueError",
     "Resque",
+    "Retry",
+    "ScheduleEntry",
+    "ScheduleError",
     "StatusJob",
     "UnknownJobClass",
+    "all_schedules",
+    "clean_up_timestamp",
     "configure",
+    "count_all_scheduled_jobs",
     "default",
+    "delay_or_enqueue_at",
+    "delay_or_enqueue_in",
+    "delayed_push",
+    "delayed_queue_peek",
+    "delayed_queue_schedule_size",
+    "delayed_timestamp_peek",
+    "delayed_timestamp_size",
     "dequeue",
     "enqueue",
+    "enqueue_at",
+    "enqueue_at_with_queue",
+    "enqueue_delayed",
+    "enqueue_delayed_with_queue",
+    "enqueue_from_config",
+    "enqueue_in",
+    "enqueue_in_with_queue",
     "enqueue_many",
     "enqueue_to",
+    "fetch_schedule",
+    "find_delayed_selection",
+    "get_last_enqueued_at",
+    "is_delayed",
     "job",
+    "last_enqueued_at",
+    "next_delayed_timestamp",
+    "next_item_for_timestamp",
     "peek",
     "pop",
     "push",
     "queues",
     "registry",
+    "remove_delayed",
+    "remove_delayed_in_queue",
+    "remove_delayed_job_from_timestamp",
+    "remove_delayed_selection",
     "remove_queue",
+    "remove_schedule",
     "reserve",
+    "reset_delayed_queue",
+    "scheduled_at",
+    "set_schedule",
     "size",
 ]
 
@@ -98,3 +137,132 @@ def remove_queue(queue: str) -> None:
 
 def dequeue(job_class: Any, *args: Any) -> int:
     return default().dequeue(job_class, *args)
+
+
+# resque-scheduler (see resque_web.scheduler) ------------------------------------------
+def enqueue_at(when: When, job_class: Any, *args: Any) -> bool:
+    return default().enqueue_at(when, job_class, *args)
+
+
+def enqueue_in(seconds: float, job_class: Any, *args: Any) -> bool:
+    return default().enqueue_in(seconds, job_class, *args)
+
+
+def enqueue_at_with_queue(queue: str, when: When, job_class: Any, *args: Any) -> bool:
+    return default().enqueue_at_with_queue(queue, when, job_class, *args)
+
+
+def enqueue_in_with_queue(queue: str, seconds: float, job_class: Any, *args: Any) -> bool:
+    return default().enqueue_in_with_queue(queue, seconds, job_class, *args)
+
+
+def delay_or_enqueue_at(when: When, job_class: Any, *args: Any) -> int:
+    return default().delay_or_enqueue_at(when, job_class, *args)
+
+
+def delay_or_enqueue_in(seconds: float, job_class: Any, *args: Any) -> int:
+    return default().delay_or_enqueue_in(seconds, job_class, *args)
+
+
+def delayed_push(when: When, item: str) -> None:
+    return default().delayed_push(when, item)
+
+
+def delayed_queue_peek(start: int, count: int) -> list[int]:
+    return default().delayed_queue_peek(start, count)
+
+
+def delayed_queue_schedule_size() -> int:
+    return default().delayed_queue_schedule_size()
+
+
+def delayed_timestamp_size(when: When) -> int:
+    return default().delayed_timestamp_size(when)
+
+
+def delayed_timestamp_peek(when: When, start: int, count: int) -> list[Any]:
+    return default().delayed_timestamp_peek(when, start, count)
+
+
+def next_delayed_timestamp(at_time: When | None = None) -> int | None:
+    return default().next_delayed_timestamp(at_time)
+
+
+def next_item_for_timestamp(when: When) -> Any:
+    return default().next_item_for_timestamp(when)
+
+
+def count_all_scheduled_jobs() -> int:
+    return default().count_all_scheduled_jobs()
+
+
+def find_delayed_selection(selector: Selector, job_class: Any = None) -> list[str]:
+    return default().find_delayed_selection(selector, job_class)
+
+
+def scheduled_at(job_class: Any, *args: Any) -> list[int]:
+    return default().scheduled_at(job_class, *args)
+
+
+def is_delayed(job_class: Any, *args: Any) -> bool:
+    return default().is_delayed(job_class, *args)
+
+
+def last_enqueued_at(schedule_name: str, when: str) -> None:
+    return default().last_enqueued_at(schedule_name, when)
+
+
+def get_last_enqueued_at(schedule_name: str) -> str | None:
+    return default().get_last_enqueued_at(schedule_name)
+
+
+def remove_delayed(job_class: Any, *args: Any) -> int:
+    return default().remove_delayed(job_class, *args)
+
+
+def remove_delayed_in_queue(job_class: Any, queue: str, *args: Any) -> int:
+    return default().remove_delayed_in_queue(job_class, queue, *args)
+
+
+def remove_delayed_selection(selector: Selector, job_class: Any = None) -> int:
+    return default().remove_delayed_selection(selector, job_class)
+
+
+def remove_delayed_job_from_timestamp(when: When, job_class: Any, *args: Any) -> int:
+    return default().remove_delayed_job_from_timestamp(when, job_class, *args)
+
+
+def clean_up_timestamp(when: When) -> None:
+    return default().clean_up_timestamp(when)
+
+
+def reset_delayed_queue() -> None:
+    return default().reset_delayed_queue()
+
+
+def enqueue_delayed(job_class: Any, *args: Any) -> int:
+    return default().enqueue_delayed(job_class, *args)
+
+
+def enqueue_delayed_with_queue(job_class: Any, queue: str, *args: Any) -> int:
+    return default().enqueue_delayed_with_queue(job_class, queue, *args)
+
+
+def enqueue_from_config(config: dict[str, Any]) -> bool:
+    return default().enqueue_from_config(config)
+
+
+def set_schedule(name: str, config: dict[str, Any]) -> None:
+    return default().set_schedule(name, config)
+
+
+def fetch_schedule(name: str) -> dict[str, Any] | None:
+    return default().fetch_schedule(name)
+
+
+def remove_schedule(name: str) -> None:
+    return default().remove_schedule(name)
+
+
+def all_schedules() -> dict[str, Any]:
+    return default().all_schedules()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from typing import Any
 
 import click
@@ -11,6 +13,7 @@ from .client import Resque
 from .connection import DEFAULT_URL, connect, mask_url
 from .demo.cli import demo
 from .keys import DEFAULT_NAMESPACE
+from .scheduler.cli import scheduler
 from .web.cli import serve
 from .worker.cli import worker
 
@@ -56,16 +59,53 @@ def parse_arg(text: str) -> Any:
         return text
 
 
+def parse_at(text: str) -> float:
+    """``--at``: epoch seconds (``1900000000``) or ISO 8601 (``2030-03-17T17:46:40+00:00``;
+    without a zone, local time)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is neither epoch seconds nor an ISO 8601 time like 2030-03-17T17:46:40Z",
+            param_hint="--at",
+        ) from None
+
+
 @main.command()
 @redis_option
 @namespace_option
 @click.option("--queue", "-q", required=True, help="Queue to put the job on.")
+@click.option(
+    "--in",
+    "delay",
+    type=click.FloatRange(min=0),
+    help="Delay the job this many seconds (resque-scheduler's enqueue_in).",
+)
+@click.option(
+    "--at", "at", help="Delay the job until EPOCH or ISO 8601 time (resque-scheduler's enqueue_at)."
+)
 @click.argument("job_class")
 @click.argument("args", nargs=-1)
 def enqueue(
-    redis_url: str, namespace: str, queue: str, job_class: str, args: tuple[str, ...]
+    redis_url: str,
+    namespace: str,
+    queue: str,
+    delay: float | None,
+    at: str | None,
+    job_class: str,
+    args: tuple[str, ...],
 ) -> None:
-    """Enqueue JOB_CLASS with ARGS (each parsed as JSON, else taken as a string)."""
+    """Enqueue JOB_CLASS with ARGS (each parsed as JSON, else taken as a string); with --in or
+    --at, delay it for a scheduler (Ruby's resque-scheduler or `resque-web scheduler`)."""
+    if delay is not None and at is not None:
+        raise click.UsageError("give --in SECONDS or --at TIME, not both")
+    when = parse_at(at) if at is not None else None
+    if delay is not None:
+        when = time.time() + delay
     values = []
     for n, text in enumerate(args, 1):
         try:
@@ -74,19 +114,31 @@ def enqueue(
             raise click.UsageError(f"argument {n} ({text[:40]!r}): {exc}") from None
     resque = Resque(connect(redis_url), namespace)
     try:
-        resque.enqueue_to(queue, job_class, *values)
+        if when is None:
+            resque.enqueue_to(queue, job_class, *values)
+        else:
+            resque.enqueue_at_with_queue(queue, when, job_class, *values)
     except (TypeError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
     except Exception as exc:  # redis errors: name the cause and the fix
         raise click.ClickException(
             f"could not enqueue on {mask_url(redis_url)}: {exc}. Is Redis running there?"
         ) from exc
-    click.echo(
-        f"enqueued {job_class}{tuple(values)!r} on queue {queue!r} "
-        f"({resque.keys.queue(queue)} on {mask_url(redis_url)})"
-    )
+    where = f"{mask_url(redis_url)}"
+    if when is None or int(when) <= int(time.time()):
+        click.echo(
+            f"enqueued {job_class}{tuple(values)!r} on queue {queue!r} "
+            f"({resque.keys.queue(queue)} on {where})"
+        )
+    else:
+        stamp = datetime.fromtimestamp(int(when)).astimezone().isoformat()
+        click.echo(
+            f"delayed {job_class}{tuple(values)!r} for queue {queue!r} until {stamp} "
+            f"({resque.keys.delayed(int(when))} on {where}); a scheduler moves it when due"
+        )
 
 
 main.add_command(serve)
 main.add_command(demo)
 main.add_command(worker)
+main.add_command(scheduler)

@@ -19,6 +19,8 @@ from .job import Job, hooks
 from .keys import DEFAULT_NAMESPACE, Keys
 from .registry import JobRegistry
 from .registry import registry as default_registry
+from .scheduler import delaying, schedules
+from .scheduler.delaying import Selector, When
 
 # Ruby Resque's docs suggest enqueueing existing data in batches; one pipeline per batch.
 DEFAULT_BATCH = 2000
@@ -175,6 +177,103 @@ class Resque:
         for raw in matching:
             pipe.lrem(key, 0, raw)
         return sum(int(n) for n in pipe.execute())
+
+    # resque-scheduler: delayed jobs and persistent schedules (see resque_web.scheduler) ----
+    def enqueue_at(self, when: When, job_class: Any, *args: Any) -> bool:
+        return delaying.enqueue_at(self, when, job_class, *args)
+
+    def enqueue_in(self, seconds: float, job_class: Any, *args: Any) -> bool:
+        return delaying.enqueue_in(self, seconds, job_class, *args)
+
+    def enqueue_at_with_queue(self, queue: str, when: When, job_class: Any, *args: Any) -> bool:
+        return delaying.enqueue_at_with_queue(self, queue, when, job_class, *args)
+
+    def enqueue_in_with_queue(self, queue: str, seconds: float, job_class: Any, *args: Any) -> bool:
+        return delaying.enqueue_in_with_queue(self, queue, seconds, job_class, *args)
+
+    def delay_or_enqueue_at(self, when: When, job_class: Any, *args: Any) -> int:
+        return delaying.delay_or_enqueue_at(self, when, job_class, *args)
+
+    def delay_or_enqueue_in(self, seconds: float, job_class: Any, *args: Any) -> int:
+        return delaying.delay_or_enqueue_in(self, seconds, job_class, *args)
+
+    def delayed_push(self, when: When, item: str) -> None:
+        return delaying.delayed_push(self, when, item)
+
+    def delayed_queue_peek(self, start: int, count: int) -> list[int]:
+        return delaying.delayed_queue_peek(self, start, count)
+
+    def delayed_queue_schedule_size(self) -> int:
+        return delaying.delayed_queue_schedule_size(self)
+
+    def delayed_timestamp_size(self, when: When) -> int:
+        return delaying.delayed_timestamp_size(self, when)
+
+    def delayed_timestamp_peek(self, when: When, start: int, count: int) -> list[Any]:
+        return delaying.delayed_timestamp_peek(self, when, start, count)
+
+    def next_delayed_timestamp(self, at_time: When | None = None) -> int | None:
+        return delaying.next_delayed_timestamp(self, at_time)
+
+    def next_item_for_timestamp(self, when: When) -> Any:
+        return delaying.next_item_for_timestamp(self, when)
+
+    def count_all_scheduled_jobs(self) -> int:
+        return delaying.count_all_scheduled_jobs(self)
+
+    def find_delayed_selection(self, selector: Selector, job_class: Any = None) -> list[str]:
+        return delaying.find_delayed_selection(self, selector, job_class)
+
+    def scheduled_at(self, job_class: Any, *args: Any) -> list[int]:
+        return delaying.scheduled_at(self, job_class, *args)
+
+    def is_delayed(self, job_class: Any, *args: Any) -> bool:
+        return delaying.is_delayed(self, job_class, *args)
+
+    def last_enqueued_at(self, schedule_name: str, when: str) -> None:
+        return delaying.last_enqueued_at(self, schedule_name, when)
+
+    def get_last_enqueued_at(self, schedule_name: str) -> str | None:
+        return delaying.get_last_enqueued_at(self, schedule_name)
+
+    def remove_delayed(self, job_class: Any, *args: Any) -> int:
+        return delaying.remove_delayed(self, job_class, *args)
+
+    def remove_delayed_in_queue(self, job_class: Any, queue: str, *args: Any) -> int:
+        return delaying.remove_delayed_in_queue(self, job_class, queue, *args)
+
+    def remove_delayed_selection(self, selector: Selector, job_class: Any = None) -> int:
+        return delaying.remove_delayed_selection(self, selector, job_class)
+
+    def remove_delayed_job_from_timestamp(self, when: When, job_class: Any, *args: Any) -> int:
+        return delaying.remove_delayed_job_from_timestamp(self, when, job_class, *args)
+
+    def clean_up_timestamp(self, when: When) -> None:
+        return delaying.clean_up_timestamp(self, when)
+
+    def reset_delayed_queue(self) -> None:
+        return delaying.reset_delayed_queue(self)
+
+    def enqueue_delayed(self, job_class: Any, *args: Any) -> int:
+        return delaying.enqueue_delayed(self, job_class, *args)
+
+    def enqueue_delayed_with_queue(self, job_class: Any, queue: str, *args: Any) -> int:
+        return delaying.enqueue_delayed_with_queue(self, job_class, queue, *args)
+
+    def enqueue_from_config(self, config: dict[str, Any]) -> bool:
+        return delaying.enqueue_from_config(self, config)
+
+    def set_schedule(self, name: str, config: dict[str, Any]) -> None:
+        return schedules.set_schedule(self, name, config)
+
+    def fetch_schedule(self, name: str) -> dict[str, Any] | None:
+        return schedules.fetch_schedule(self, name)
+
+    def remove_schedule(self, name: str) -> None:
+        return schedules.remove_schedule(self, name)
+
+    def all_schedules(self) -> dict[str, Any]:
+        return schedules.all_schedules(self)
 
     def _iter_raw(self, key: str) -> Iterator[str]:
         """Walk a list in chunks instead of one huge LRANGE."""

@@ -17,6 +17,16 @@ FAILED_QUEUE_SUFFIX = "_failed"
 # The dashboard's own keys live under "<namespace>:web:", a prefix Resque never uses.
 WEB_PREFIX = "web:"
 
+# resque-scheduler's per-timestamp lists: ``delayed:<epoch>`` (bare in ``timestamps:`` sets).
+DELAYED_PREFIX = "delayed:"
+
+# resque-retry's keys: ``resque-retry:<class>:<sha1 of args>`` counts a job's attempts, and
+# ``failure-<that name>`` keeps its last error while it waits (MultipleWithRetrySuppression).
+RETRY_PREFIX = "resque-retry"
+RETRY_FAILURE_PREFIX = "failure-"
+# Ruby's ``gsub(/\s/, '')``: /\s/ is ASCII whitespace only.
+_NO_WHITESPACE = str.maketrans("", "", " \t\n\v\f\r")
+
 
 @dataclass(frozen=True)
 class Keys:
@@ -130,9 +140,68 @@ class Keys:
         return self.key(f"delayed:{int(epoch)}")
 
     # (scheduler keys: add below this line)
+    @staticmethod
+    def delayed_name(epoch: int) -> str:
+        """The *bare* name ``delayed:<epoch>``: what a ``timestamps:`` set holds as member."""
+        return f"{DELAYED_PREFIX}{int(epoch)}"
+
+    @property
+    def delayed_prefix(self) -> str:
+        """``<ns>:delayed:``, to tell a ``delayed:<epoch>`` key from the others."""
+        return self.key(DELAYED_PREFIX)
+
+    def timestamps(self, encoded_job: str) -> str:
+        """The set of ``delayed:<epoch>`` names holding ``encoded_job``: ``timestamps:<json>``."""
+        return self.key(f"timestamps:{encoded_job}")
+
+    @property
+    def timestamps_prefix(self) -> str:
+        return self.key("timestamps:")
+
+    @property
+    def persistent_schedules(self) -> str:
+        """A hash: schedule name -> its config as compact JSON (``Resque.set_schedule``)."""
+        return self.key("persistent_schedules")
+
+    @property
+    def schedules_changed(self) -> str:
+        """A set of schedule names a scheduler must reload (it SPOPs them)."""
+        return self.key("schedules_changed")
+
+    @property
+    def delayed_last_enqueued_at(self) -> str:
+        """A hash: schedule name -> Ruby ``Time#to_s`` of its last enqueue."""
+        return self.key("delayed:last_enqueued_at")
+
+    def scheduler_master_lock(self, prefix: str = "") -> str:
+        """resque-scheduler's master lock. Ruby names it ``"#{Resque.redis.namespace}:..."``
+        through the namespaced client, so the namespace appears twice:
+        ``resque:resque:[prefix:]resque_scheduler_master_lock``
+        (``prefix`` is ``$RESQUE_SCHEDULER_MASTER_LOCK_PREFIX``)."""
+        middle = f"{prefix}:" if prefix else ""
+        return self.key(f"{self.namespace}:{middle}resque_scheduler_master_lock")
 
     # resque-retry 1.8 ---------------------------------------------------------------
     # (retry keys: add below this line)
+    @staticmethod
+    def retry_name(class_name: str, identifier: str | None) -> str:
+        """resque-retry's *bare* attempt-key name, as ``redis_retry_key`` builds it:
+        ``resque-retry:<class>[:<identifier>]`` with every ASCII whitespace removed."""
+        parts = [RETRY_PREFIX, class_name] + ([identifier] if identifier is not None else [])
+        return ":".join(parts).translate(_NO_WHITESPACE)
+
+    def retry_attempts(self, retry_name: str) -> str:
+        """The attempt counter of one job (``SETNX -1``, then ``INCR`` per attempt)."""
+        return self.key(retry_name)
+
+    def retry_failure(self, retry_name: str) -> str:
+        """The last error of a job waiting to retry: ``failure-<retry name>``, with a TTL."""
+        return self.key(f"{RETRY_FAILURE_PREFIX}{retry_name}")
+
+    @property
+    def retry_scan_pattern(self) -> str:
+        """A SCAN MATCH pattern for every attempt key of the namespace."""
+        return self.scan_pattern[:-1] + f"{RETRY_PREFIX}:*"
 
     # resque-status 0.5 ----------------------------------------------------------------
     # (status keys: add below this line)

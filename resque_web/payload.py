@@ -54,6 +54,11 @@ def _ruby_float(value: float) -> str:
     return text
 
 
+def ruby_float(value: float) -> str:
+    """Ruby's ``Float#to_s`` (and ``#inspect``), for code that spells values as Ruby does."""
+    return _ruby_float(value)
+
+
 def _needs_ruby_floats(value: Any, where: str, depth: int = 0) -> bool:
     """Check that ``value`` is JSON Ruby can read; True when a float needs Ruby's spelling.
 

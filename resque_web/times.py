@@ -50,6 +50,11 @@ def retried_at_multi_queue(now: float | None = None) -> str:
     return _local(now).strftime("%Y/%m/%d %H:%M:%S")
 
 
+def retry_failed_at(now: float | None = None) -> str:
+    """resque-retry's ``failure-<retry key>`` record: local time, no zone."""
+    return _local(now).strftime("%Y/%m/%d %H:%M:%S")
+
+
 def run_at(now: float | None = None) -> str:
     return datetime.fromtimestamp(time.time() if now is None else now, timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ"

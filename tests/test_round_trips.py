@@ -9,7 +9,7 @@ from resque_web import Resque, payload
 from resque_web.failure import backend_for
 from resque_web.keys import Keys
 from resque_web.web import create_app
-from tests.support.dump import load_dump
+from tests.support.dump import RUBY_PLUGINS, load_dump
 from tests.support.roundtrips import count_redis
 
 BUSY = "worker-02.prod.example.com:10021:*"
@@ -80,9 +80,9 @@ def grow(r: redis.Redis) -> None:
     pipe.execute()
 
 
-def round_trips(client: FlaskClient) -> dict[str, int]:
+def round_trips(client: FlaskClient, pages: list[str] = PAGES) -> dict[str, int]:
     out = {}
-    for url in PAGES:
+    for url in pages:
         assert client.get(url).status_code == 200, url  # warm: pools, failure index
         with count_redis() as tally:
             response = client.get(url)
@@ -119,3 +119,51 @@ def test_a_metrics_scrape_is_one_round_trip(r: redis.Redis, redis_url: str) -> N
         assert client.get("/metrics").status_code == 200
     assert cold.round_trips <= 2, cold.commands
     assert warm.round_trips == 1 and warm.command_names == ["EVALSHA"], warm.commands
+
+
+# resque-scheduler's tabs, on what Ruby's resque-scheduler wrote (T0 = 1900000000). A search
+# for something rare reads on, a chunk per round trip, until its time budget runs out (see
+# tests/test_delayed_data.py): not flat by design, measured in bench/delayed_pages.py.
+SCHEDULER_PAGES = [
+    "/delayed",
+    "/delayed?page=2&per_page=5",
+    "/delayed?page=99999",
+    "/delayed/1900099999",
+    "/delayed/1900000000?page=2&per_page=1",
+    "/delayed?class=Archive",  # a search that finds its page in the first chunk read
+    "/schedule",
+    "/api/v1/delayed",
+    "/api/v1/delayed/1900000000",
+    "/api/v1/schedule",
+]
+
+
+def grow_delayed(r: redis.Redis) -> None:
+    """20,000 more delayed jobs over 2,000 more timestamps (more than a page counts), ten
+    thousand at T0, and more persistent schedules."""
+    pipe = r.pipeline(transaction=False)
+    for t in range(2000):
+        epoch = 1800000000 + t
+        items = [
+            payload.encode({"class": "Archive", "args": [t, i], "queue": "file_serve"})
+            for i in range(10)
+        ]
+        pipe.rpush(f"resque:delayed:{epoch}", *items)
+        pipe.zadd("resque:delayed_queue_schedule", {str(epoch): epoch})
+    same = '{"class":"Archive","args":[7,"same"],"queue":"file_serve"}'
+    pipe.rpush("resque:delayed:1900099999", *[same] * 10_000)
+    for n in range(50):
+        config = {"cron": "*/5 * * * *", "class": "Archive", "queue": "q", "args": [n]}
+        pipe.hset("resque:persistent_schedules", f"extra_{n}", payload.encode(config))
+    pipe.execute()
+
+
+def test_scheduler_pages_cost_three_round_trips_at_most(r: redis.Redis, redis_url: str) -> None:
+    load_dump(r, RUBY_PLUGINS)
+    app = create_app({"REDIS_URL": redis_url, "TESTING": True})
+    client = app.test_client()
+    small = round_trips(client, SCHEDULER_PAGES)
+    grow_delayed(r)
+    big = round_trips(client, SCHEDULER_PAGES)
+    assert big == small
+    assert max(small.values()) <= 3, small

@@ -1,6 +1,12 @@
 """Failed jobs: recording them (backends), reading them and acting on them (lists)."""
 
-from .backends import BACKENDS, RedisBackend, RedisMultiQueueBackend, backend_for
+from .backends import (
+    BACKENDS,
+    RedisBackend,
+    RedisMultiQueueBackend,
+    RedisRetrySuppressionBackend,
+    backend_for,
+)
 from .fingerprint import group_id, normalize
 from .record import FailedJob, build_record, digest, error_message, format_backtrace
 from .store import ActionResult, Chunk, FailureList, Hold
@@ -14,6 +20,7 @@ __all__ = [
     "Hold",
     "RedisBackend",
     "RedisMultiQueueBackend",
+    "RedisRetrySuppressionBackend",
     "backend_for",
     "build_record",
     "digest",

@@ -8,12 +8,23 @@ from ..failure import ActionResult, FailedJob
 from ..job import Job
 from .audit import DEFAULT_UNDO_TTL, AuditEntry, AuditLog
 from .bulk import BulkOperation, BulkOperations
+from .delayed import (
+    Delayed,
+    DelayedJob,
+    DelayedSearch,
+    DelayedSummary,
+    DelayedTimestamp,
+    DelayedTotals,
+    TimestampNotFound,
+)
 from .failure_filter import FailureFilter, FilterError
 from .failure_index import GroupSummary
 from .failures import INDEX_WAIT, FailureListInfo, Failures, Selection
 from .keyspace import KeyContent, Keyspace, KeySummary
 from .page import Page
 from .queues import QueueNotFound, Queues, QueueSummary
+from .retry import Retries, RetryJob, RetryScan
+from .schedule import Schedule, ScheduleRow, ScheduleView
 from .stats import ResqueStats, Stats
 from .statuses import Statuses, StatusRow
 from .workers import WorkerInfo, Workers, WorkingJob
@@ -26,6 +37,12 @@ __all__ = [
     "BulkOperation",
     "BulkOperations",
     "Dashboard",
+    "Delayed",
+    "DelayedJob",
+    "DelayedSearch",
+    "DelayedSummary",
+    "DelayedTimestamp",
+    "DelayedTotals",
     "FailedJob",
     "FailureFilter",
     "FailureListInfo",
@@ -41,10 +58,17 @@ __all__ = [
     "QueueSummary",
     "Queues",
     "ResqueStats",
+    "Retries",
+    "RetryJob",
+    "RetryScan",
+    "Schedule",
+    "ScheduleRow",
+    "ScheduleView",
     "Selection",
     "Stats",
     "StatusRow",
     "Statuses",
+    "TimestampNotFound",
     "WorkerInfo",
     "Workers",
     "WorkingJob",
@@ -66,3 +90,6 @@ class Dashboard:
         self.audit = AuditLog(resque, undo_ttl=undo_ttl)
         self.bulk = BulkOperations(resque, self.audit, retry_removes=retry_removes)
         self.statuses = Statuses(resque)
+        self.delayed = Delayed(resque)  # resque-scheduler: delayed jobs
+        self.schedule = Schedule(resque)  # resque-scheduler: recurring jobs
+        self.retries = Retries(resque, self.delayed)  # resque-retry: jobs waiting to retry

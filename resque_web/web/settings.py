@@ -42,7 +42,20 @@ ACTIONS = (
     "queue.pause",
     "status.kill",
     "status.clear",
+    # resque-scheduler's tabs
+    "delayed.enqueue",
+    "delayed.remove",
+    "delayed.clear",
+    "schedule.enqueue",
+    "schedule.remove",
+    # resque-retry's tab
+    "retry.enqueue",
+    "retry.remove",
 )
+
+# The Delayed and Schedule tabs: "auto" shows them where the namespace holds scheduler keys
+# or a schedule file is set; "on" and "off" force them.
+SCHEDULER_TABS = ("auto", "on", "off")
 
 # audit_user(request) -> the name the audit log records for a mutation (None: unknown).
 AuditUser = Callable[[Request], "str | None"]
@@ -92,6 +105,18 @@ def credentials_from(
     return username or None, password or None
 
 
+def as_tabs_mode(value: object) -> str:
+    """``auto``/``on``/``off`` (``true``/``false`` and the like read as on/off)."""
+    text = str(value).strip().lower()
+    if text in SCHEDULER_TABS:
+        return text
+    if text in _TRUE:
+        return "on"
+    if text in {"0", "false", "no"}:
+        return "off"
+    raise ValueError(f"the scheduler tabs setting must be auto, on or off, not {value!r}")
+
+
 def normalize_prefix(prefix: str | None) -> str:
     """``resque/`` -> ``/resque``; empty or ``/`` -> ``""`` (mounted at the root)."""
     prefix = (prefix or "").strip().strip("/")
@@ -116,9 +141,15 @@ class Settings:
     audit_user: AuditUser | None = field(default=None, compare=False)
     # Host names served (see hosts.py); None: no check (embedded: the host app's concern).
     allowed_hosts: tuple[str, ...] | None = None
+    # resque-scheduler: a schedule file (its YAML) the Schedule tab shows beside the
+    # persistent schedules, and whether the Delayed and Schedule tabs show (SCHEDULER_TABS).
+    schedule_file: str | None = None
+    scheduler_tabs: str = "auto"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "allowed_hosts", parse_hosts(self.allowed_hosts))
+        if self.scheduler_tabs not in SCHEDULER_TABS:
+            object.__setattr__(self, "scheduler_tabs", as_tabs_mode(self.scheduler_tabs))
         if (self.username is None) != (self.password is None):
             raise ValueError(
                 "HTTP Basic auth needs both a user name and a password (there is no default "
@@ -171,4 +202,9 @@ class Settings:
             undo_ttl=int(pick("RESQUE_WEB_UNDO_TTL", "RESQUE_WEB_UNDO_TTL", DEFAULT_UNDO_TTL)),
             audit_user=config.get("RESQUE_WEB_AUDIT_USER"),
             allowed_hosts=hosts,
+            schedule_file=pick("RESQUE_WEB_SCHEDULE_FILE", "RESQUE_WEB_SCHEDULE_FILE", None)
+            or None,
+            scheduler_tabs=as_tabs_mode(
+                pick("RESQUE_WEB_SCHEDULER_TABS", "RESQUE_WEB_SCHEDULER_TABS", "auto")
+            ),
         )

@@ -102,7 +102,8 @@ def load_requirement(spec: str) -> None:
     type=click.Choice(FAILURE_BACKENDS),
     default="redis",
     show_default=True,
-    help="Where failures go: the list failed, or one list per queue.",
+    help="Where failures go: the list failed, one list per queue, or failed once a "
+    "resque-retry job stops retrying.",
 )
 @click.option(
     "--term-timeout",

@@ -12,7 +12,7 @@ HEARTBEAT_INTERVAL = 60.0
 PRUNE_INTERVAL = 300.0
 # RESQUE_TERM_TIMEOUT, default 4.0: how long a TERM'd child gets before KILL (worker.rb).
 TERM_TIMEOUT = 4.0
-FAILURE_BACKENDS = ("redis", "redis_multi_queue")
+FAILURE_BACKENDS = ("redis", "redis_multi_queue", "redis_retry_suppression")
 
 
 @dataclass(frozen=True)

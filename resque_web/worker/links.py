@@ -41,6 +41,7 @@ class Links:
         self.log, self.sleep, self.give_up = log, sleep, give_up
         self.keys = Keys(namespace)
         self._redis: redis.Redis | None = None
+        self._resque: Resque | None = None
         self._registration: Registration | None = None
         self._recorder: FailureRecorder | None = None
 
@@ -64,7 +65,9 @@ class Links:
 
     @property
     def resque(self) -> Resque:
-        return Resque(self.redis, self.namespace, self.registry)
+        if self._resque is None:
+            self._resque = Resque(self.redis, self.namespace, self.registry)
+        return self._resque
 
     @property
     def registration(self) -> Registration:

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..client import Resque
 from ..errors import exception_name
 from ..failure import error_message
 from ..job import HOOK_PREFIXES, hooks
@@ -108,15 +109,23 @@ class JobRunner:
             exception_name(exc),
             error_message(exc),
         )
-        if self._parent_links:  # a child never uses its parent's connections
-            self.links = self.links.fresh()
-            self._parent_links = False
-        links = self.links
+        links = self.links_here()
         links.recorder.record(exc, self.id, reserved.queue, reserved.payload)
         try:
             self.retry(links.registration.count_failed, "counting the failure", True)
         except GaveUp:
             self.log.error("Failure not counted in stat:failed (Redis unavailable)")
+
+    def links_here(self) -> Links:
+        """This process's links: a child never uses its parent's connections."""
+        if self._parent_links:
+            self.links = self.links.fresh()
+            self._parent_links = False
+        return self.links
+
+    def current_resque(self) -> Resque:
+        """The connection a job's hooks use (:func:`resque_web.context.current`)."""
+        return self.links_here().resque
 
     def _perform_forked(self, reserved: Reserved, target: Any) -> Outcome:
         mask = self.signals.block()  # until each side has its handlers

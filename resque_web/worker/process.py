@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import redis
 
-from .. import times
+from .. import context, times
 from ..registry import JobRegistry
 from ..registry import registry as default_registry
 from .config import WorkerConfig
@@ -96,6 +96,7 @@ class Worker:
     def run(self) -> int:
         self.procline.starting()  # from here on Ruby's ps check sees a live worker
         self.log.info("Starting worker %s", self.id)
+        context.bind(self.runner.current_resque)  # plugins' hooks reach Redis through it
         self.signals.install(forking=self.config.fork)
         crash: BaseException | None = None
         try:

@@ -132,25 +132,25 @@ def test_host_templates_do_not_shadow_ours(redis_url: str, tmp_path: Path) -> No
     assert "number" not in host.jinja_env.filters  # our filters stay ours
 
 
-def schedule_plugin(bp: DashboardBlueprint) -> None:
+def calendar_plugin(bp: DashboardBlueprint) -> None:
     """A plugin as a third party writes one: a route, a template and a tab."""
     folder = Path(__file__).parent / "plugin_templates"
     bp.add_template_folder(folder)
 
-    @bp.route("/schedule")
-    def schedule() -> str:
-        return render_page("schedule/index.html", title="Schedule", entries=["nightly at 02:00"])
+    @bp.route("/calendar")
+    def calendar() -> str:
+        return render_page("calendar/index.html", title="Calendar", entries=["nightly at 02:00"])
 
-    register_tab(bp, Tab("schedule", "Schedule", ".schedule", order=55))
+    register_tab(bp, Tab("calendar", "Calendar", ".calendar", order=55))
 
 
 def test_a_plugin_adds_a_tab_and_a_page(redis_url: str) -> None:
     host = Flask("host")
     host.register_blueprint(
-        make_blueprint(redis_url=redis_url, plugins=[schedule_plugin]), url_prefix="/resque"
+        make_blueprint(redis_url=redis_url, plugins=[calendar_plugin]), url_prefix="/resque"
     )
     client = host.test_client()
-    html = client.get("/resque/schedule").data
+    html = client.get("/resque/calendar").data
     nav = parse(html).find("nav", "tabs")
     assert [a.text() for a in nav.iter("a")] == [
         "Overview",
@@ -158,13 +158,13 @@ def test_a_plugin_adds_a_tab_and_a_page(redis_url: str) -> None:
         "Failed",
         "Queues",
         "Workers",
-        "Schedule",
+        "Calendar",
         "Stats",
         "Audit",
     ]
-    assert nav.find("li", "current").text() == "Schedule"
+    assert nav.find("li", "current").text() == "Calendar"
     assert "nightly at 02:00" in text(html)
-    assert "/resque/schedule" in links(client.get("/resque/overview").data)
+    assert "/resque/calendar" in links(client.get("/resque/overview").data)
 
 
 def test_plugins_from_config_strings(redis_url: str) -> None:
@@ -172,10 +172,10 @@ def test_plugins_from_config_strings(redis_url: str) -> None:
         {
             "TESTING": True,
             "REDIS_URL": redis_url,
-            "RESQUE_WEB_PLUGINS": "tests.web.test_mounting:schedule_plugin",
+            "RESQUE_WEB_PLUGINS": "tests.web.test_mounting:calendar_plugin",
         }
     )
-    assert app.test_client().get("/schedule").status_code == 200
+    assert app.test_client().get("/calendar").status_code == 200
 
 
 def test_tab_endpoints_must_be_relative(redis_url: str) -> None:
@@ -189,13 +189,13 @@ def test_a_tab_can_hide_itself_per_request(redis_url: str) -> None:
     shown = {"now": False}
 
     def plugin(bp: DashboardBlueprint) -> None:
-        schedule_plugin(bp)
-        register_tab(bp, Tab("schedule", "Schedule", ".schedule", 55, lambda: shown["now"]))
+        calendar_plugin(bp)
+        register_tab(bp, Tab("calendar", "Calendar", ".calendar", 55, lambda: shown["now"]))
 
     host = Flask("host")
     host.register_blueprint(make_blueprint(redis_url=redis_url, plugins=[plugin]), url_prefix="/r")
     client = host.test_client()
-    assert "/r/schedule" not in links(client.get("/r/overview").data)
-    assert client.get("/r/schedule").status_code == 200  # hidden from the nav, still served
+    assert "/r/calendar" not in links(client.get("/r/overview").data)
+    assert client.get("/r/calendar").status_code == 200  # hidden from the nav, still served
     shown["now"] = True
-    assert "/r/schedule" in links(client.get("/r/overview").data)
+    assert "/r/calendar" in links(client.get("/r/overview").data)

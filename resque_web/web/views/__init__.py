@@ -12,6 +12,8 @@ from . import (
     operations,
     overview,
     queues,
+    retry,
+    scheduler,
     stats,
     statuses,
     workers,
@@ -34,6 +36,8 @@ def register(bp: DashboardBlueprint) -> None:
         stats,
         statuses,
         audit,
+        scheduler,
+        retry,
         metrics,
         operations,
     ):

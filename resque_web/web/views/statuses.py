@@ -41,7 +41,7 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule("/statuses/<uuid>/kill", "status_kill", kill, methods=["POST"])
     bp.add_url_rule("/api/v1/statuses", "api_statuses", api_statuses)
     bp.add_url_rule("/api/v1/statuses/<uuid>", "api_status", api_status)
-    register_tab(bp, Tab("statuses", "Statuses", ".statuses", 65, TabCache().visible))
+    register_tab(bp, Tab("statuses", "Statuses", ".statuses", 68, TabCache().visible))
 
 
 class TabCache:

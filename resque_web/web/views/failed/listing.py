@@ -25,6 +25,7 @@ from ...exceptions import PageError
 from ...limits import MAX_SELECTED_ROWS
 from ...paging import carried_args, page_args
 from ...security import require
+from ..retry import attempts_on
 from .common import failed_url, filter_from, list_name
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def failed(queue: str | None = None) -> str | Response:
         classes=facets.get("class", []),
         exceptions=facets.get("exception", []),
         queues=facets.get("queue", []),
+        retry_attempts=attempts_on(page.items) if page is not None else {},
     )
 
 

@@ -1,0 +1,233 @@
+"""Time the Delayed and Schedule tabs on a SMALL and a BIG resque-scheduler state.
+
+BIG is the scale the issue names: 1,000,000 delayed jobs over 100,000 timestamps (ten per
+timestamp, each with its ``timestamps:<job>`` set, as Ruby's ``delayed_push`` writes), plus
+100 persistent schedules. SMALL has the same shapes at 1/1000. Every page should cost about
+the same on both (it reads the rows it shows); a search reads until it has its page or its
+time budget (2 s) runs out, so a search for something rare grows with the state by design,
+and says "partial" when cut short. For each row: median and p95 latency, and Redis round
+trips per request.
+
+    .venv/bin/python bench/delayed_pages.py [--repeat 20] [--jobs 1000000] [--per-stamp 10]
+
+Both states live in private redis-servers on random loopback ports; requests go through
+Flask's test client in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the round-trip counter in tests/support
+
+from resque_web import Resque  # noqa: E402
+from resque_web import payload as jsonp  # noqa: E402
+from resque_web.keys import Keys  # noqa: E402
+from resque_web.model import Dashboard  # noqa: E402
+from resque_web.redis_server import RedisServer  # noqa: E402
+from resque_web.web import create_app  # noqa: E402
+from tests.support.roundtrips import count_redis  # noqa: E402
+
+T0 = 1_900_000_000  # far ahead: nothing is due
+CLASSES = ("Archive", "Billing::Charge", "Reports::Nightly", "Mailer::Digest")
+RARE = "Rare::Needle"  # one job, in the newest timestamp
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    jobs: int
+    per_stamp: int
+
+    @property
+    def stamps(self) -> int:
+        return self.jobs // self.per_stamp
+
+
+def build(client: redis.Redis, state: State) -> float:
+    """Write the state as Ruby's ``delayed_push`` does; returns seconds taken."""
+    started = time.perf_counter()
+    keys = Keys()
+    pipe = client.pipeline(transaction=False)
+    pending = 0
+    for t in range(state.stamps):
+        epoch = T0 + t * 60
+        items = []
+        for i in range(state.per_stamp):
+            n = t * state.per_stamp + i
+            name = RARE if t == state.stamps - 1 and i == 0 else CLASSES[n % len(CLASSES)]
+            job = {"class": name, "args": [n, "tar", {"note": "ünïcode"}], "queue": "default"}
+            items.append(jsonp.encode(job))
+        pipe.rpush(keys.delayed(epoch), *items)
+        for item in items:
+            pipe.sadd(keys.timestamps(item), keys.delayed_name(epoch))
+        pipe.zadd(keys.delayed_schedule, {str(epoch): epoch})
+        pending += state.per_stamp + 2
+        if pending >= 20_000:
+            pipe.execute()
+            pending = 0
+    for s in range(100):
+        config = {"cron": f"{s % 60} * * * *", "class": "Archive", "queue": "low", "args": [s]}
+        pipe.hset(keys.persistent_schedules, f"schedule_{s:03d}", jsonp.encode(config))
+        pipe.hset(keys.delayed_last_enqueued_at, f"schedule_{s:03d}", "2026-12-03 20:29:40 UTC")
+    pipe.set(keys.scheduler_master_lock(), "bench-host:1")
+    pipe.execute()
+    return time.perf_counter() - started
+
+
+Url = Callable[[State], str]
+
+PAGES: list[tuple[str, Url]] = [
+    ("/delayed (first page)", lambda s: "/delayed"),
+    ("/delayed middle page", lambda s: f"/delayed?page={max(1, s.stamps // 40)}"),
+    ("/delayed last page", lambda s: f"/delayed?page={-(-s.stamps // 20)}"),
+    ("/delayed/<t> (10 jobs)", lambda s: f"/delayed/{T0 + (s.stamps // 2) * 60}"),
+    ("/delayed?class=Archive (dense)", lambda s: "/delayed?class=Archive"),
+    ("/delayed?class=Rare::Needle (newest)", lambda s: "/delayed?class=Rare::Needle"),
+    ("/schedule (100 entries)", lambda s: "/schedule"),
+    ("/api/v1/delayed", lambda s: "/api/v1/delayed"),
+    ("/api/v1/delayed/<t>", lambda s: f"/api/v1/delayed/{T0 + (s.stamps // 2) * 60}"),
+    ("/api/v1/schedule", lambda s: "/api/v1/schedule"),
+    ("/delayed?count=1 (every job counted)", lambda s: "/delayed?count=1"),
+]
+
+
+@dataclass
+class Row:
+    median: float
+    p95: float
+    round_trips: int
+    note: str = ""
+
+
+def measure_pair(targets: dict[str, tuple[Any, str]], repeat: int) -> dict[str, Row]:
+    """Each state's client and URL, requested in turn ``repeat`` times."""
+    notes, trips = {}, {}
+    for name, (client, url) in targets.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        notes[name] = "partial" if b"partial" in response.data else ""
+        with count_redis() as tally:
+            client.get(url)
+        trips[name] = tally.round_trips
+    laps: dict[str, list[float]] = {name: [] for name in targets}
+    for _ in range(repeat):
+        for name, (client, url) in targets.items():
+            started = time.perf_counter()
+            client.get(url)
+            laps[name].append((time.perf_counter() - started) * 1000)
+    rows = {}
+    for name, times in laps.items():
+        times.sort()
+        p95 = times[max(0, int(len(times) * 0.95) - 1)]
+        rows[name] = Row(statistics.median(times), p95, trips[name], notes[name])
+    return rows
+
+
+def time_data_layer(server: RedisServer, state: State, repeat: int) -> dict[str, Row]:
+    """The /metrics totals (every job counted) and a Queue now + Delete of one job."""
+    client = redis.Redis(port=server.port, decode_responses=True)
+    dash = Dashboard(Resque(client))
+    rows: dict[str, Row] = {}
+    laps = []
+    for _ in range(max(3, repeat // 4)):
+        started = time.perf_counter()
+        totals = dash.delayed.totals(budget=30)
+        laps.append((time.perf_counter() - started) * 1000)
+    assert totals.jobs == state.jobs and totals.complete, totals
+    laps.sort()
+    rows["Delayed.totals() (/metrics)"] = Row(statistics.median(laps), laps[-1], -1)
+    epoch = T0 + (state.stamps // 2) * 60
+    laps = []
+    for _ in range(repeat):
+        job = dash.delayed.timestamp(epoch, 1, 1).items[0]
+        started = time.perf_counter()
+        assert dash.delayed.queue_job(epoch, job.index, job.digest).ok
+        laps.append((time.perf_counter() - started) * 1000)
+        # put it back where it was (head of the list), as delayed_push would at that time
+        client.lpush(Keys().delayed(epoch), job.job.raw)
+        client.sadd(Keys().timestamps(job.job.raw), Keys().delayed_name(epoch))
+    laps.sort()
+    rows["queue one job now (identity-checked)"] = Row(
+        statistics.median(laps), laps[int(len(laps) * 0.95) - 1], -1
+    )
+    client.close()
+    return rows
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        redis_version = subprocess.run(
+            ["redis-server", "--version"], capture_output=True, text=True, check=False
+        ).stdout.split()[2]
+    except (OSError, IndexError):
+        redis_version = "?"
+    return f"Python {platform.python_version()}, {cpu}, redis-server {redis_version}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=1_000_000)
+    parser.add_argument("--per-stamp", type=int, default=10)
+    args = parser.parse_args(argv)
+    states = [
+        State("small", max(args.per_stamp, args.jobs // 1000), args.per_stamp),
+        State("big", args.jobs, args.per_stamp),
+    ]
+    print(f"# Delayed and Schedule tabs, {machine()}")
+    with RedisServer() as small_server, RedisServer() as big_server:
+        servers = {"small": small_server, "big": big_server}
+        clients = {}
+        for state in states:
+            server = servers[state.name]
+            client = redis.Redis(port=server.port, decode_responses=True)
+            took = build(client, state)
+            memory = client.info("memory")["used_memory_human"]
+            print(
+                f"{state.name}: {state.jobs:,} delayed jobs over {state.stamps:,} timestamps, "
+                f"built in {took:.1f} s, Redis {memory}"
+            )
+            clients[state.name] = create_app(
+                {"REDIS_URL": server.url, "TESTING": True}
+            ).test_client()
+            client.close()
+        # Small and big requests alternate, so load from elsewhere on the machine falls on both.
+        results: dict[str, dict[str, Row]] = {"small": {}, "big": {}}
+        for label, url in PAGES:
+            pair = measure_pair({s.name: (clients[s.name], url(s)) for s in states}, args.repeat)
+            for name, row in pair.items():
+                results[name][label] = row
+        for state in states:
+            results[state.name].update(time_data_layer(servers[state.name], state, args.repeat))
+    small, big = results["small"], results["big"]
+    print()
+    print("| what | small median ms | big median ms | big p95 ms | big/small | round trips |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    for label in small:
+        s, b = small[label], big[label]
+        trips = "" if s.round_trips < 0 else f"{s.round_trips} / {b.round_trips}"
+        note = f" ({b.note} at big)" if b.note and not s.note else ""
+        print(
+            f"| {label}{note} | {s.median:.1f} | {b.median:.1f} | {b.p95:.1f} | "
+            f"{b.median / s.median:.2f} | {trips} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

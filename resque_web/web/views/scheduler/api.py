@@ -1,0 +1,170 @@
+"""JSON twins of the scheduler's tabs: ``/api/v1/delayed`` (totals and a page of times, or
+``?class=&args=`` search matches), ``/api/v1/delayed/<timestamp>`` and ``/api/v1/schedule``.
+
+Same shapes and field names as :mod:`resque_web.web.api` (a page object, a job's ``class``,
+``args``, ``payload_class``, ``raw``, ``error``); times are ISO 8601 in UTC. That module
+imports the view package this one lives in, so its helpers are not imported from here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from flask import Response, jsonify, url_for
+
+from ....model import DelayedJob, DelayedTimestamp, Job, Page, ScheduleRow, TimestampNotFound
+from ....model.delayed import epoch_time
+from ...blueprint import current_settings, dashboard
+from ...exceptions import PageError
+from ...paging import page_args
+from .delayed import counted, epoch_from, run_search, search_terms
+
+if TYPE_CHECKING:
+    from ...blueprint import DashboardBlueprint
+
+
+def register(bp: DashboardBlueprint) -> None:
+    bp.add_url_rule("/api/v1/delayed", "api_delayed", api_delayed)
+    bp.add_url_rule("/api/v1/delayed/<timestamp>", "api_delayed_timestamp", api_timestamp)
+    bp.add_url_rule("/api/v1/schedule", "api_schedule", api_schedule)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(timezone.utc).isoformat() if value else None
+
+
+def page_json(page: Page[Any], items: list[Any]) -> dict[str, Any]:
+    return {
+        "page": page.number,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+        "order": "oldest",
+        "items": items,
+    }
+
+
+def timestamp_json(row: DelayedTimestamp) -> dict[str, Any]:
+    epoch = row.epoch
+    return {
+        "timestamp": epoch if epoch is not None else row.member,
+        "at": iso(row.at),
+        "size": row.size if row.size >= 0 else None,  # null: delayed:<t> is not a list
+        "first": None if row.first is None else delayed_job_json(row.first),
+        "url": None if epoch is None else url_for(".api_delayed_timestamp", timestamp=epoch),
+    }
+
+
+def delayed_job_json(job: Job) -> dict[str, Any]:
+    """A delayed item as every JSON endpoint shows a job, plus the queue it is due on."""
+    data = job.payload
+    queue = data.get("queue") if isinstance(data, dict) else None
+    return {
+        "class": job.display_class,
+        "args": job.display_args,
+        "payload_class": job.class_name,
+        "raw": job.raw,
+        "error": job.error,
+        "queue": queue if isinstance(queue, str) else None,
+    }
+
+
+def row_json(row: DelayedJob) -> dict[str, Any]:
+    return {
+        "timestamp": row.epoch,
+        "at": iso(row.at),
+        "index": row.index,
+        "digest": row.digest,
+        **delayed_job_json(row.job),
+    }
+
+
+def api_delayed() -> Response:
+    args = page_args(newest_first_default=False)
+    class_text, args_text = search_terms()
+    summary, page = dashboard().delayed.overview(args.page, args.per_page)
+    totals = {
+        "timestamps": summary.timestamps,
+        # Jobs over the `jobs_counted` oldest timestamps (all of them when `jobs_exact`).
+        "jobs": summary.jobs,
+        "jobs_counted": summary.counted,
+        "jobs_exact": summary.jobs_exact,
+        "due": summary.due,
+        "oldest": summary.oldest,
+        "oldest_at": iso(summary.oldest_at),
+        "lag_seconds": round(summary.lag, 3),
+    }
+    totals_asked = counted()  # ?count=1: every job counted (complete: false if cut short)
+    if totals_asked is not None:
+        totals.update(
+            jobs=totals_asked.jobs,
+            jobs_counted=summary.timestamps if totals_asked.complete else None,
+            jobs_exact=totals_asked.complete,
+        )
+    if not (class_text or args_text):
+        return jsonify({**totals, **page_json(page, [timestamp_json(r) for r in page.items])})
+    found = run_search(class_text, args_text, args.page, args.per_page)
+    shown = found.rows[(args.page - 1) * args.per_page :]
+    return jsonify(
+        {
+            **totals,
+            "filter": {"class": class_text, "args": args_text},
+            "complete": found.complete,  # false: the search ran out of time
+            "more": found.more,  # true: it stopped at this page; there may be more
+            "read": found.read,
+            "page": args.page,
+            "per_page": args.per_page,
+            "items": [row_json(r) for r in shown],
+        }
+    )
+
+
+def api_timestamp(timestamp: str) -> Response:
+    epoch = epoch_from(timestamp)
+    args = page_args(newest_first_default=False)
+    try:
+        page = dashboard().delayed.timestamp(epoch, args.page, args.per_page)
+    except TimestampNotFound:
+        message = f"No jobs are delayed to {epoch}."
+        raise PageError(404, "No delayed jobs at that time", message) from None
+    body = page_json(page, [row_json(r) for r in page.items])
+    return jsonify({"timestamp": epoch, "at": iso(epoch_time(epoch)), **body})
+
+
+def schedule_row_json(row: ScheduleRow) -> dict[str, Any]:
+    config = row.config if isinstance(row.config, dict) else {}
+    return {
+        "name": row.name,
+        "source": "persistent" if row.persistent else "file",
+        "digest": row.digest,
+        "interval": row.interval,
+        "cron": config.get("cron"),
+        "every": config.get("every"),
+        "class": row.class_name,
+        "queue": row.queue,
+        "args": row.args,
+        "description": row.description,
+        "next_run": iso(row.next_run),
+        "every_seconds": row.every_seconds,
+        "last_enqueued_at": iso(row.last_enqueued_at),
+        "last_enqueued_text": row.last_enqueued,
+        "error": row.error,
+        "warnings": row.warnings,
+        "config": row.config,
+    }
+
+
+def api_schedule() -> Response:
+    view = dashboard().schedule.view(current_settings().schedule_file)
+    return jsonify(
+        {
+            "master": view.master,
+            "master_ttl": view.master_ttl,
+            "pending_reloads": view.changed,
+            "file": view.file,
+            "file_errors": [{"name": e.name, "reason": e.reason} for e in view.file_errors],
+            "now": iso(view.now),
+            "items": [schedule_row_json(r) for r in view.rows],
+        }
+    )
