@@ -32,6 +32,7 @@ from ..model import Dashboard
 from . import limits
 from .assets import STATIC, TEMPLATES
 from .formatting import FILTERS
+from .instances import Instance, index_href, switcher
 from .paging import hidden_args, url_with
 from .security import add_headers, allowed, check_request
 from .settings import PER_PAGE_CHOICES, Settings
@@ -110,6 +111,10 @@ class DashboardBlueprint(Blueprint):
         self.template_folders: list[Path] = [TEMPLATES]
         self._resque: Resque | None = None
         self.warmed = False  # the failure index's warm-up started in this process
+        # Several Redis instances (see instances.py): this one's name and its siblings,
+        # for the header's switcher; empty for a lone dashboard.
+        self.instance_name: str | None = None
+        self.instances: tuple[Instance, ...] = ()
         # First deferred function: the converter exists before any rule that uses it.
         self.record_once(
             lambda state: state.app.url_map.converters.setdefault("any_path", AnyPathConverter)
@@ -295,7 +300,10 @@ def layout_context(bp: DashboardBlueprint) -> dict[str, Any]:
         href = url_for(tab.endpoint)
         current = request.path == href or request.path.startswith(href.rstrip("/") + "/")
         tabs.append({"tab": tab, "href": href, "current": current})
+    shown = next((t["tab"].endpoint for t in tabs if t["current"]), None)
     return {
+        "instances": switcher(bp.instances, bp.instance_name, shown) if bp.instances else [],
+        "instances_index": index_href() if bp.instances else None,
         "settings": settings,
         "tabs": tabs,
         "namespace": settings.namespace,

@@ -13,13 +13,18 @@ import click
 
 from ..connection import DEFAULT_URL, mask_url
 from ..keys import DEFAULT_NAMESPACE
+from .blueprint import DashboardBlueprint
 from .hosts import LOOPBACK_NAMES
+from .instances import parse_instances
 from .settings import DEFAULT_HOST, DEFAULT_POLL_INTERVAL, DEFAULT_PORT, normalize_prefix
 
 
 @click.command()
-@click.option("--redis", "redis_url", envvar="REDIS_URL", default=DEFAULT_URL, show_default=True,
-              help="Redis URL (env REDIS_URL).")  # fmt: skip
+@click.option("--redis", "redis_urls", envvar="REDIS_URL", default=(DEFAULT_URL,),
+              show_default=True, multiple=True, metavar="URL|NAME=URL",
+              help="Redis URL (env REDIS_URL). Repeat as --redis prod=URL --redis staging=URL "
+                   "to serve several instances, each under /NAME/ (env RESQUE_WEB_INSTANCES="
+                   "prod=URL,staging=URL).")  # fmt: skip
 @click.option("--namespace", envvar="RESQUE_NAMESPACE", default=DEFAULT_NAMESPACE,
               show_default=True, help="Key namespace (env RESQUE_NAMESPACE).")  # fmt: skip
 @click.option("--url-prefix", envvar="RESQUE_WEB_URL_PREFIX", default="",
@@ -48,7 +53,7 @@ from .settings import DEFAULT_HOST, DEFAULT_POLL_INTERVAL, DEFAULT_PORT, normali
               help="Serve a non-loopback --host without a password, because something in "
                    "front already guards it (env RESQUE_WEB_ALLOW_NO_AUTH).")  # fmt: skip
 def serve(
-    redis_url: str,
+    redis_urls: tuple[str, ...],
     namespace: str,
     url_prefix: str,
     host: str,
@@ -66,7 +71,12 @@ def serve(
     from .app import create_app
 
     prefix = normalize_prefix(url_prefix)
-    config = {
+    try:
+        instances = parse_instances(redis_urls)
+    except ValueError as exc:
+        raise click.UsageError(f"--redis: {exc}") from exc
+    redis_url = redis_urls[0].strip() if redis_urls and not instances else DEFAULT_URL
+    config: dict[str, object] = {
         "REDIS_URL": redis_url,
         "RESQUE_NAMESPACE": namespace,
         "RESQUE_WEB_URL_PREFIX": prefix,
@@ -74,6 +84,8 @@ def serve(
         "RESQUE_WEB_READ_ONLY": read_only,
         "RESQUE_WEB_RETRY_REMOVES": retry_removes,
     }
+    if instances:
+        config["RESQUE_WEB_INSTANCES"] = [f"{i.name}={i.url}" for i in instances]
     if auth:
         config["RESQUE_WEB_AUTH"] = auth
     # DNS rebinding: bound to loopback, only loopback names reach it legitimately. Beyond
@@ -85,7 +97,9 @@ def serve(
         app = create_app(config)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    settings = app.blueprints["resque_web"].settings
+    settings = next(
+        bp for bp in app.blueprints.values() if isinstance(bp, DashboardBlueprint)
+    ).settings
     if not settings.basic_auth and not is_loopback(host) and not allow_no_auth:
         raise click.UsageError(
             f"refusing to serve on {host} without a password: anyone who can reach that "
@@ -102,10 +116,19 @@ def serve(
             "the port? Pick another with --port."
         ) from exc
     shown_host = f"[{host}]" if ":" in host else host
-    click.echo(
-        f"resque-web serving http://{shown_host}:{server.server_port}{prefix}/ "
-        f"(Redis {mask_url(redis_url)}, namespace {namespace}); Ctrl-C stops it"
-    )
+    base = f"http://{shown_host}:{server.server_port}{prefix}"
+    if instances:
+        click.echo(f"resque-web serving {base}/ ({len(instances)} Redis instances, namespace "
+                   f"{namespace}); Ctrl-C stops it")  # fmt: skip
+        for instance in instances:
+            click.echo(
+                f"  {instance.name}: {base}/{instance.name}/ (Redis {mask_url(instance.url)})"
+            )
+    else:
+        click.echo(
+            f"resque-web serving {base}/ "
+            f"(Redis {mask_url(redis_url)}, namespace {namespace}); Ctrl-C stops it"
+        )
     hosts = settings.allowed_hosts or ("*",)
     if "*" in hosts:
         click.echo(
