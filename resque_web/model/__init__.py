@@ -11,6 +11,7 @@ from .bulk import BulkOperation, BulkOperations
 from .failure_filter import FailureFilter, FilterError
 from .failure_index import GroupSummary
 from .failures import INDEX_WAIT, FailureListInfo, Failures, Selection
+from .history import History, Sampler, Series
 from .keyspace import KeyContent, Keyspace, KeySummary
 from .page import Page
 from .queues import QueueNotFound, Queues, QueueSummary
@@ -31,6 +32,7 @@ __all__ = [
     "Failures",
     "FilterError",
     "GroupSummary",
+    "History",
     "Job",
     "KeyContent",
     "KeySummary",
@@ -40,6 +42,8 @@ __all__ = [
     "QueueSummary",
     "Queues",
     "ResqueStats",
+    "Sampler",
+    "Series",
     "Selection",
     "Stats",
     "WorkerInfo",
@@ -59,6 +63,7 @@ class Dashboard:
         self.workers = Workers(resque)
         self.failures = Failures(resque, retry_removes=retry_removes)
         self.stats = Stats(resque)
+        self.history = History(resque, self.stats)
         self.keyspace = Keyspace(resque)
         self.audit = AuditLog(resque, undo_ttl=undo_ttl)
         self.bulk = BulkOperations(resque, self.audit, retry_removes=retry_removes)

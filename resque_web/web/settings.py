@@ -55,6 +55,10 @@ def as_bool(value: object) -> bool:
     return bool(value)
 
 
+def _optional_bool(value: object) -> bool | None:
+    return None if value is None or value == "" else as_bool(value)
+
+
 def as_interval(value: object) -> float:
     """Seconds between polls; 0 (or less) turns live polling off."""
     try:
@@ -114,6 +118,8 @@ class Settings:
     audit_user: AuditUser | None = field(default=None, compare=False)
     # Host names served (see hosts.py); None: no check (embedded: the host app's concern).
     allowed_hosts: tuple[str, ...] | None = None
+    # Sample the history graphs (a thread per blueprint); None: on, unless the app is TESTING.
+    history: bool | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "allowed_hosts", parse_hosts(self.allowed_hosts))
@@ -169,4 +175,5 @@ class Settings:
             undo_ttl=int(pick("RESQUE_WEB_UNDO_TTL", "RESQUE_WEB_UNDO_TTL", DEFAULT_UNDO_TTL)),
             audit_user=config.get("RESQUE_WEB_AUDIT_USER"),
             allowed_hosts=hosts,
+            history=_optional_bool(pick("RESQUE_WEB_HISTORY", "RESQUE_WEB_HISTORY", None)),
         )

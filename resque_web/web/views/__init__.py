@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import audit, failed, metrics, operations, overview, queues, stats, workers, working
+from . import (
+    audit,
+    failed,
+    history,
+    metrics,
+    operations,
+    overview,
+    queues,
+    stats,
+    workers,
+    working,
+)
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
@@ -14,5 +25,6 @@ __all__ = ["register"]
 
 
 def register(bp: DashboardBlueprint) -> None:
-    for module in (overview, working, failed, queues, workers, stats, audit, metrics, operations):
+    modules = (overview, working, failed, queues, workers, stats, history, audit, metrics, operations)
+    for module in modules:
         module.register(bp)
