@@ -14,6 +14,7 @@ bucket's rate unknown too, and a counter that went down (reset) gives no rate.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -77,10 +78,8 @@ class Sample:
     queues: list[tuple[str, int]]  # the deepest, deepest first
 
     def encode(self) -> str:
-        return json.dumps(
-            {"processed": self.processed, "failed": self.failed, "pending": self.pending,
-             "queues": [list(q) for q in self.queues]}  # fmt: skip
-        )
+        fields = {"processed": self.processed, "failed": self.failed, "pending": self.pending}
+        return json.dumps({**fields, "queues": [list(q) for q in self.queues]})
 
     @staticmethod
     def decode(raw: Any) -> Sample | None:
@@ -195,7 +194,7 @@ class History:
         processed: list[int | None] = []
         failed: list[int | None] = []
         pending: list[int | None] = []
-        for before, sample in zip(samples, samples[1:]):
+        for before, sample in itertools.pairwise(samples):
             processed.append(_rate(sample and sample.processed, before and before.processed))
             failed.append(_rate(sample and sample.failed, before and before.failed))
             pending.append(sample.pending if sample else None)

@@ -146,7 +146,10 @@ def test_the_history_page(r: redis.Redis, redis_url: str) -> None:
     history_of(app).sample()
     client = app.test_client()
     page = client.get("/stats/history").get_data(as_text=True)
-    assert 'data-chart="rates"' in page and 'data-history-url="/api/v1/history?resolution=minute"' in page
+    assert (
+        'data-chart="rates"' in page
+        and 'data-history-url="/api/v1/history?resolution=minute"' in page
+    )
     assert 'data-latest="pending">3<' in page and "Queue mail" in page
     assert "vendor/uplot/uPlot.iife.min.js" in page and "<script>" not in page
     assert client.get("/stats/history?resolution=hour").status_code == 200

@@ -25,6 +25,6 @@ __all__ = ["register"]
 
 
 def register(bp: DashboardBlueprint) -> None:
-    modules = (overview, working, failed, queues, workers, stats, history, audit, metrics, operations)
-    for module in modules:
+    pages = (overview, working, failed, queues, workers, stats, history, audit)
+    for module in (*pages, metrics, operations):
         module.register(bp)
