@@ -232,6 +232,17 @@ class Keys:
         counts as paused while it exists; per-queue pauses are kept as they are."""
         return self.key("pause:all")
 
+    def history(self, resolution: str) -> str:
+        """The dashboard's samples at one resolution (``minute`` or ``hour``): a hash of
+        bucket start (epoch seconds) -> JSON of the counters, pending and the deepest
+        queues, each field written once (HSETNX) by whichever dashboard sampled first."""
+        return self.web(f"history:{resolution}")
+
+    def history_index(self, resolution: str) -> str:
+        """The buckets of :meth:`history` in a sorted set (score = bucket start), so the
+        samples past retention are found and trimmed without reading the hash."""
+        return self.web(f"history:{resolution}:index")
+
     # The dashboard's own keys (never read by Resque) ----------------------------
     def web(self, name: str) -> str:
         """A key of the dashboard's own: ``<namespace>:web:<name>``."""

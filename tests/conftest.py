@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import fakeredis
@@ -14,6 +15,10 @@ from resque_web import Resque
 from resque_web.redis_server import RedisServer
 from resque_web.web import create_app
 from tests.support.dump import RUBY_PLUGINS, load_dump
+
+# No dashboard a test starts samples the history graphs in the background (a thread that
+# outlived its test would write into the next test's Redis); history tests turn it on.
+os.environ["RESQUE_WEB_HISTORY"] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,8 @@ PAGES = [
     "/stats/resque",
     "/stats/keys",
     "/stats/keys/queue:default?page=3",
+    "/stats/history",
+    "/stats/history?resolution=hour",
     "/stats.txt",
     "/api/v1/stats",
     "/api/v1/queues",
@@ -50,6 +52,7 @@ PAGES = [
     "/api/v1/failed?queue=default&retried=no",
     "/api/v1/failed/groups",
     "/api/v1/audit",
+    "/api/v1/history?resolution=minute",
     "/metrics",
 ]
 

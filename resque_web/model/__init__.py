@@ -20,6 +20,7 @@ from .delayed import (
 from .failure_filter import FailureFilter, FilterError
 from .failure_index import GroupSummary
 from .failures import INDEX_WAIT, FailureListInfo, Failures, Selection
+from .history import History, Sampler, Series
 from .keyspace import KeyContent, Keyspace, KeySummary
 from .page import Page
 from .queues import QueueNotFound, Queues, QueueSummary
@@ -49,6 +50,7 @@ __all__ = [
     "Failures",
     "FilterError",
     "GroupSummary",
+    "History",
     "Job",
     "KeyContent",
     "KeySummary",
@@ -61,10 +63,12 @@ __all__ = [
     "Retries",
     "RetryJob",
     "RetryScan",
+    "Sampler",
     "Schedule",
     "ScheduleRow",
     "ScheduleView",
     "Selection",
+    "Series",
     "Stats",
     "StatusRow",
     "Statuses",
@@ -86,6 +90,7 @@ class Dashboard:
         self.workers = Workers(resque)
         self.failures = Failures(resque, retry_removes=retry_removes)
         self.stats = Stats(resque)
+        self.history = History(resque, self.stats)
         self.keyspace = Keyspace(resque)
         self.audit = AuditLog(resque, undo_ttl=undo_ttl)
         self.bulk = BulkOperations(resque, self.audit, retry_removes=retry_removes)

@@ -35,6 +35,11 @@ def number(value: object) -> str:
         return str(value)
 
 
+def epoch_utc(value: int) -> str:
+    """A bucket start (epoch seconds) as ``2026-12-03 22:21``, UTC (the history tables)."""
+    return datetime.fromtimestamp(int(value), timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -107,6 +112,7 @@ FILTERS = {
     "clip": clip,
     "sha1": digest,  # a value's identity, as failure and queue-item forms carry it
     "number": number,
+    "epoch_utc": epoch_utc,
     "ago": ago,
     "exact_time": exact_time,
     "iso_time": iso_time,

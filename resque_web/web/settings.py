@@ -70,6 +70,10 @@ def as_bool(value: object) -> bool:
     return bool(value)
 
 
+def _optional_bool(value: object) -> bool | None:
+    return None if value is None or value == "" else as_bool(value)
+
+
 def as_interval(value: object) -> float:
     """Seconds between polls; 0 (or less) turns live polling off."""
     try:
@@ -146,6 +150,9 @@ class Settings:
     schedule_file: str | None = None
     scheduler_tabs: str = "auto"
 
+    # Sample the history graphs (a thread per blueprint); None: on, unless the app is TESTING.
+    history: bool | None = None
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "allowed_hosts", parse_hosts(self.allowed_hosts))
         if self.scheduler_tabs not in SCHEDULER_TABS:
@@ -207,4 +214,5 @@ class Settings:
             scheduler_tabs=as_tabs_mode(
                 pick("RESQUE_WEB_SCHEDULER_TABS", "RESQUE_WEB_SCHEDULER_TABS", "auto")
             ),
+            history=_optional_bool(pick("RESQUE_WEB_HISTORY", "RESQUE_WEB_HISTORY", None)),
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from . import (
     audit,
     failed,
+    history,
     metrics,
     operations,
     overview,
@@ -27,18 +28,6 @@ __all__ = ["register"]
 
 
 def register(bp: DashboardBlueprint) -> None:
-    for module in (
-        overview,
-        working,
-        failed,
-        queues,
-        workers,
-        stats,
-        statuses,
-        audit,
-        scheduler,
-        retry,
-        metrics,
-        operations,
-    ):
+    pages = (overview, working, failed, queues, workers, stats, history, statuses, audit)
+    for module in (*pages, scheduler, retry, metrics, operations):
         module.register(bp)
