@@ -10,11 +10,18 @@ from .audit import DEFAULT_UNDO_TTL, AuditEntry, AuditLog
 from .bulk import BulkOperation, BulkOperations
 from .failure_filter import FailureFilter, FilterError
 from .failure_index import GroupSummary
-from .failures import INDEX_WAIT, FailureListInfo, Failures, Selection
+from .failures import (
+    INDEX_WAIT,
+    FailureListInfo,
+    Failures,
+    FailureView,
+    NoSuchFailureList,
+    Selection,
+)
 from .keyspace import KeyContent, Keyspace, KeySummary
-from .page import Page
+from .page import Page, Paging
 from .queues import QueueNotFound, Queues, QueueSummary
-from .stats import ResqueStats, Stats
+from .stats import ResqueStats, Stats, Summary
 from .workers import WorkerInfo, Workers, WorkingJob
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "FailedJob",
     "FailureFilter",
     "FailureListInfo",
+    "FailureView",
     "Failures",
     "FilterError",
     "GroupSummary",
@@ -35,13 +43,16 @@ __all__ = [
     "KeyContent",
     "KeySummary",
     "Keyspace",
+    "NoSuchFailureList",
     "Page",
+    "Paging",
     "QueueNotFound",
     "QueueSummary",
     "Queues",
     "ResqueStats",
     "Selection",
     "Stats",
+    "Summary",
     "WorkerInfo",
     "Workers",
     "WorkingJob",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from .. import times
@@ -16,7 +16,8 @@ from ..client import Resque
 from ..failure import ActionResult, FailedJob, FailureList, Hold
 from .failure_filter import FailureFilter
 from .failure_index import FailureIndex, GroupSummary, indexes
-from .page import Page, clamp_page, clamp_per_page
+from .page import Page, Paging, clamp_page, clamp_per_page
+from .scripts import FAILURE_LISTS, json_array
 
 # Text search reads records; it stops after this long and says the result is partial.
 TEXT_BUDGET = 2.0
@@ -57,6 +58,43 @@ class FailureListInfo:
     count: int
 
 
+def failure_lists(
+    plain: int | str, flat: str, queue_of: Callable[[str], str]
+) -> list[FailureListInfo]:
+    """The lists a script reported: ``failed`` (when it holds failures, or is the only
+    one) and each per-queue list, by name."""
+    found = json_array(flat)
+    names = sorted(zip(found[::2], found[1::2]))
+    out = []
+    if int(plain) or not names:
+        out.append(FailureListInfo("failed", None, int(plain)))
+    out += [FailureListInfo(name, queue_of(name), int(count)) for name, count in names]
+    return out
+
+
+class NoSuchFailureList(LookupError):
+    """A per-queue failure list that is neither registered nor holds failures."""
+
+    def __init__(self, queue: str) -> None:
+        super().__init__(f"There is no failure list for queue {queue!r}.")
+        self.queue = queue
+
+
+@dataclass(frozen=True)
+class FailureView:
+    """One look at a failure list: what ``/failed`` and ``/api/v1/failed`` show."""
+
+    list_queue: str | None  # the per-queue list shown, None for the single `failed` list
+    lists: list[FailureListInfo]
+    multi: bool  # failures are kept per queue
+    filter: FailureFilter
+    page: Page[FailedJob] | None  # None: /failed with per-queue lists only lists them
+    selection: Selection | None  # the filter's matches (None without a filter)
+    counting: tuple[int, int] | None  # (indexed, total) while the index catches up
+    facets: dict[str, list[tuple[str, int]]]  # value counts per dimension (none while counting)
+    group: tuple[str, str] | None  # (exception, fingerprint) of the filter's group
+
+
 class Failures:
     def __init__(self, resque: Resque, retry_removes: bool = False) -> None:
         self.resque = resque
@@ -64,6 +102,7 @@ class Failures:
         self.keys = resque.keys
         self.retry_removes = retry_removes
         self._multi: bool | None = None
+        self._lists = self.redis.register_script(FAILURE_LISTS)
 
     @property
     def multi_queue(self) -> bool:
@@ -84,29 +123,73 @@ class Failures:
         )
 
     def lists(self) -> list[FailureListInfo]:
-        """The ``failed`` list and every per-queue list, with counts (two round trips)."""
-        names = sorted(self.redis.smembers(self.keys.failed_queues))
-        self._multi = bool(names)
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.llen(self.keys.failed)
-        for name in names:
-            pipe.llen(self.keys.failed_list(name))
-        counts = pipe.execute()
-        out = []
-        if counts[0] or not names:
-            out.append(FailureListInfo("failed", None, int(counts[0])))
-        for name, count in zip(names, counts[1:]):
-            out.append(FailureListInfo(name, self.keys.queue_of_failed_list(name), int(count)))
-        return out
+        """The ``failed`` list and every per-queue list, with counts (one round trip)."""
+        return self._read_lists(None)[0]
+
+    def _read_lists(self, queue: str | None) -> tuple[list[FailureListInfo], bool]:
+        """The lists, and whether ``queue``'s list exists (registered, or holding
+        failures): one script call."""
+        keys = self.keys
+        args = [keys.prefix] + ([] if queue is None else [keys.failed_queue_name(queue)])
+        plain, flat, found = self._lists(keys=[keys.failed, keys.failed_queues], args=args)
+        lists = failure_lists(plain, flat, keys.queue_of_failed_list)
+        self._multi = any(info.queue is not None for info in lists)
+        return lists, int(found) == 1
 
     def count(self, queue: str | None = None) -> int:
         return self.list(queue).count()
 
     def exists(self, queue: str) -> bool:
-        name = self.keys.failed_queue_name(queue)
-        return bool(self.redis.sismember(self.keys.failed_queues, name)) or bool(
-            self.redis.exists(self.keys.failed_queue(queue))
-        )
+        return self._read_lists(queue)[1]
+
+    def view(
+        self,
+        list_queue: str | None,
+        where: FailureFilter,
+        paging: Paging,
+        wait: float | None = INDEX_WAIT,
+        *,
+        queue_filter_names_list: bool = False,
+        list_only_when_multi: bool = False,
+    ) -> FailureView:
+        """A page of one failure list under ``where``, with its counts: three round trips
+        when the list's index is current (the lists, the index's look, the page's rows).
+
+        Raises :class:`NoSuchFailureList` for an unknown per-queue list. With
+        ``queue_filter_names_list`` (the API's older spelling), ``?queue=`` names the list
+        when failures are kept per queue. With ``list_only_when_multi`` (the page), the
+        per-queue lists are only listed while the plain ``failed`` list is empty. The index
+        is waited for at most ``wait`` seconds (None: as long as it takes); until it is
+        current, rows come from reading the list from the page's end and counts are left
+        out (``counting`` says how far the index got)."""
+        named = list_queue
+        if named is None and queue_filter_names_list and where.queue:
+            named = where.queue
+        lists, found = self._read_lists(named)
+        multi = bool(self._multi)
+        if list_queue is None and named is not None and multi:
+            list_queue, where = named, where.without("queue")
+        if list_queue is not None and not found:
+            raise NoSuchFailureList(list_queue)
+        plain = next((i for i in lists if i.queue is None), None)
+        view = FailureView(list_queue, lists, multi, where, None, None, None, {}, None)
+        if list_only_when_multi and list_queue is None and multi and plain is None:
+            return view
+        known = next((i.count for i in lists if i.queue == list_queue), 0)
+        failures = self.list(list_queue)
+        index = self._ready(failures, wait)
+        selection = None
+        if where.active:
+            want = paging.page * paging.per_page
+            selection = self._select(failures, index, where, TEXT_BUDGET, want, paging.newest_first)
+        page = self._page(failures, paging, where, selection, known)
+        if index is None:
+            return replace(
+                view, page=page, selection=selection, counting=(self.index(failures).n, known)
+            )
+        group = index.group(where.group) if where.group else None
+        facets = index.facets(refresh=False)
+        return replace(view, page=page, selection=selection, facets=facets, group=group)
 
     def page(
         self,
@@ -117,18 +200,37 @@ class Failures:
         filter: FailureFilter | None = None,
         selection: Selection | None = None,
     ) -> Page[FailedJob]:
-        per_page = clamp_per_page(per_page)
         failures = self.list(queue)
-        if filter is not None and filter.active:
-            selection = selection or self.select(queue, filter)
-            return self._filtered_page(failures, page, per_page, newest_first, filter, selection)
-        number = max(1, page)
-        total, rows = failures.slice((number - 1) * per_page, per_page, newest_first)
+        where = filter if filter is not None else FailureFilter()
+        if where.active and selection is None:
+            selection = self.select(queue, where)
+        return self._page(failures, Paging(page, per_page, newest_first), where, selection)
+
+    def _page(
+        self,
+        failures: FailureList,
+        paging: Paging,
+        where: FailureFilter,
+        selection: Selection | None,
+        known: int | None = None,
+    ) -> Page[FailedJob]:
+        """The page's rows: from the selection's positions under a filter, else one slice
+        (clamped to ``known``, the list's length a moment ago, so a page past the end is
+        read once)."""
+        per_page = clamp_per_page(paging.per_page)
+        if where.active and selection is not None:
+            return self._filtered_page(
+                failures, paging.page, per_page, paging.newest_first, where, selection
+            )
+        number = max(1, paging.page)
+        if known is not None:
+            number = clamp_page(number, per_page, known)
+        total, rows = failures.slice((number - 1) * per_page, per_page, paging.newest_first)
         clamped = clamp_page(number, per_page, total)
         if clamped != number:
             number = clamped
-            total, rows = failures.slice((number - 1) * per_page, per_page, newest_first)
-        return Page(rows, number, per_page, total, newest_first, [f.index for f in rows])
+            total, rows = failures.slice((number - 1) * per_page, per_page, paging.newest_first)
+        return Page(rows, number, per_page, total, paging.newest_first, [f.index for f in rows])
 
     def _filtered_page(
         self,
@@ -146,12 +248,9 @@ class Failures:
         number = clamp_page(page, per_page, total)
         ordered = positions[::-1] if newest_first else positions
         wanted = ordered[(number - 1) * per_page : number * per_page]
-        pipe = self.redis.pipeline(transaction=False)
-        for position in wanted:
-            pipe.lindex(failures.key, position)
         rows = [
             FailedJob(position, raw, failures.queue)
-            for position, raw in zip(wanted, pipe.execute() if wanted else [])
+            for position, raw in zip(wanted, self._read(failures, wanted))
             if raw is not None
         ]
         rows = [row for row in rows if where.matches(row)]
@@ -160,19 +259,14 @@ class Failures:
     def index(self, failures: FailureList) -> FailureIndex:
         return indexes.get(self.redis, failures.key, failures.queue, self.keys)
 
-    def ready(self, queue: str | None, wait: float | None) -> FailureIndex | None:
-        """The list's index brought up to date, waiting at most ``wait`` seconds (None:
-        as long as it takes); None when it is still catching up."""
-        index = self.index(self.list(queue))
+    def _ready(self, failures: FailureList, wait: float | None) -> FailureIndex | None:
+        """The list's index brought up to date (one look when nothing changed), waiting at
+        most ``wait`` seconds (None: as long as it takes); None while it catches up."""
+        index = self.index(failures)
         if wait is None:
             index.refresh()
             return index
         return index if index.refresh_within(wait) is not None else None
-
-    def catch_up(self, queue: str | None, wait: float) -> bool:
-        """Bring the list's index up to date, waiting at most ``wait`` seconds; False
-        while it is still catching up (the calls after this one then need not wait)."""
-        return self.ready(queue, wait) is not None
 
     def warm(self) -> None:
         """Start indexing the ``failed`` list in the background (a process's first
@@ -190,16 +284,25 @@ class Failures:
         where: FailureFilter,
         budget: float = TEXT_BUDGET,
         wait: float | None = None,
+    ) -> Selection:
+        """The failures ``where`` covers: from the index, then (text) a bounded search;
+        with ``wait``, a search of the newest while the index catches up."""
+        failures = self.list(queue)
+        return self._select(failures, self._ready(failures, wait), where, budget)
+
+    def _select(
+        self,
+        failures: FailureList,
+        index: FailureIndex | None,
+        where: FailureFilter,
+        budget: float,
         want: int | None = None,
         newest_first: bool = True,
     ) -> Selection:
-        """The failures ``where`` covers: from the index, then (text) a bounded search.
-        With ``wait``, an index still catching up after that long is not waited for: the
-        list is searched from the end the page starts at for SCAN_BUDGET, or until
-        ``want`` matches (what the page shows) are found, and the selection says
-        ``counting``."""
-        failures = self.list(queue)
-        index = self.ready(queue, wait)
+        """The failures ``where`` covers: from ``index``, then (text) a bounded search.
+        Without a current index the list is searched from the end the page starts at for
+        SCAN_BUDGET, or until ``want`` matches (what the page shows) are found, and the
+        selection says ``counting``."""
         if index is None:
             everything = range(failures.count())
             found = self._search(failures, everything, where, SCAN_BUDGET, want, newest_first)
@@ -276,7 +379,7 @@ class Failures:
         """Failures grouped by exception and message fingerprint, from the index (the
         filter's text aside: groups are counted over the indexed dimensions); None when
         the index is still catching up after ``wait`` seconds."""
-        index = self.ready(queue, wait)
+        index = self._ready(self.list(queue), wait)
         if index is None:
             return None
         return index.groups(where.indexed if where and where.active else None, refresh=False)
@@ -299,7 +402,7 @@ class Failures:
     ) -> dict[str, list[tuple[str, int]]] | None:
         """(value, count) for class, exception, queue and group, commonest first; None
         when the index is still catching up after ``wait`` seconds."""
-        index = self.ready(queue, wait)
+        index = self._ready(self.list(queue), wait)
         return None if index is None else index.facets(refresh=False)
 
     def group_label(self, queue: str | None, group: str) -> tuple[str, str] | None:

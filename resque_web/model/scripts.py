@@ -31,26 +31,53 @@ local function count_existing(prefix, ids)
 end
 """
 
+# Every failure list: the plain ``failed`` list's length, and the multi-queue backend's
+# lists (named in ``failed_queues``) with their lengths, as one flat JSON [name, n, ...].
+_FAILURE_LISTS = """
+local function failure_lists(failed_key, failed_queues_key, prefix)
+  local plain = redis.call('LLEN', failed_key)
+  local flat, listed = {}, plain
+  for _, name in ipairs(redis.call('SMEMBERS', failed_queues_key)) do
+    local n = redis.call('LLEN', prefix .. name)
+    flat[#flat + 1] = name
+    flat[#flat + 1] = n
+    listed = listed + n
+  end
+  return plain, #flat > 0 and cjson.encode(flat) or '[]', listed, #flat > 0
+end
+"""
+
 # Key names come in as prefixes from resque_web.keys (the one module that spells them).
 # KEYS: queues set, workers set, failed_queues set, failed list, processed, failed counter
 # ARGV: queue key prefix (Keys.queue("")), worker key prefix, namespace prefix (Keys.prefix),
-#       "1" to also return every queue's size, "0" to skip counting the busy workers
+#       "1" to also return every queue's size, "0" to skip counting the busy workers,
+#       the failed-list suffix ("_failed")
 # -> {queues, pending, workers, working (-1 when skipped), failed_listed, processed,
-#     failed[, names, sizes]}: names and sizes are JSON arrays, in the same (unsorted) order
+#     failed, plain failed list's length, failure lists (JSON [name, n, ...])
+#     [, names, sizes, failed sizes]}: names and sizes are JSON arrays in the same
+#     (unsorted) order; failed sizes (each queue's <queue>_failed) only with per-queue lists.
+# One pass answers a whole page: /overview and /queues show numbers, a page of queues and
+# the failure lists from this one call.
 SUMMARY = (
     _COUNT_EXISTING
+    + _FAILURE_LISTS
     + """
 local call = redis.call
 local queue_prefix, worker_prefix, prefix = ARGV[1], ARGV[2], ARGV[3]
 local with_sizes = ARGV[4] == '1'
 local count_working = ARGV[5] ~= '0'
+local suffix = ARGV[6]
 local queues = call('SMEMBERS', KEYS[1])
+local plain, lists, listed, multi = failure_lists(KEYS[4], KEYS[3], prefix)
 local pending = 0
-local sizes = {}
+local sizes, failed_sizes = {}, {}
 for i, name in ipairs(queues) do
   local size = call('LLEN', queue_prefix .. name)
   pending = pending + size
-  if with_sizes then sizes[i] = size end
+  if with_sizes then
+    sizes[i] = size
+    if multi then failed_sizes[i] = call('LLEN', prefix .. name .. suffix) end
+  end
 end
 local workers, working = 0, -1
 if count_working then
@@ -59,16 +86,30 @@ if count_working then
 else
   workers = call('SCARD', KEYS[2])
 end
-local listed = call('LLEN', KEYS[4])
-for _, name in ipairs(call('SMEMBERS', KEYS[3])) do
-  listed = listed + call('LLEN', prefix .. name)
-end
 local out = {#queues, pending, workers, working, listed,
-             call('GET', KEYS[5]) or '0', call('GET', KEYS[6]) or '0'}
+             call('GET', KEYS[5]) or '0', call('GET', KEYS[6]) or '0', plain, lists}
 if with_sizes and #queues > 0 then
-  out[8], out[9] = cjson.encode(queues), cjson.encode(sizes)
+  out[10], out[11] = cjson.encode(queues), cjson.encode(sizes)
+  out[12] = multi and cjson.encode(failed_sizes) or '[]'
 end
 return out
+"""
+)
+
+# KEYS: failed list, failed_queues set; ARGV: namespace prefix, then optionally the bare
+# name of one queue's failure list (``<queue>_failed``) to look for
+# -> {plain failed list's length, failure lists (JSON [name, n, ...]), 1/0 whether the
+#    named list is registered or exists (-1 when none was named)}
+FAILURE_LISTS = (
+    _FAILURE_LISTS
+    + """
+local plain, lists = failure_lists(KEYS[1], KEYS[2], ARGV[1])
+local found = -1
+if ARGV[2] then
+  found = (redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1
+           or redis.call('EXISTS', ARGV[1] .. ARGV[2]) == 1) and 1 or 0
+end
+return {plain, lists, found}
 """
 )
 

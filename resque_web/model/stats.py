@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any
 
 from ..client import Resque
 from ..connection import mask_url
+from ..keys import FAILED_QUEUE_SUFFIX
 from .convert import as_int
+from .failures import FailureListInfo, failure_lists
+from .page import Page, clamp_page, clamp_per_page
+from .queues import QueueSummary
 from .scripts import SUMMARY, json_array
 
 
@@ -21,6 +25,24 @@ class ResqueStats:
     workers: int
     working: int
     failed_listed: int  # failures actually stored in the failure list(s)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What one pass over the queues tells: the numbers, every queue with its size (sorted
+    by name), and the failure lists. A page built from it costs one round trip."""
+
+    numbers: ResqueStats
+    queues: list[QueueSummary]
+    failure_lists: list[FailureListInfo]
+
+    def queue_page(self, page: int = 1, per_page: int = 50) -> Page[QueueSummary]:
+        per_page = clamp_per_page(per_page)
+        number = clamp_page(page, per_page, len(self.queues))
+        offset = (number - 1) * per_page
+        rows = self.queues[offset : offset + per_page]
+        indexes = list(range(offset, offset + len(rows)))
+        return Page(rows, number, per_page, len(self.queues), False, indexes)
 
 
 class Stats:
@@ -39,9 +61,20 @@ class Stats:
         """The numbers and every queue's (name, size), sorted by name, from the same script
         pass (it reads each queue's length for the total anyway): what ``/stats.txt``
         prints, in one round trip."""
-        numbers, replies = self._read(with_sizes=True)
-        names, sizes = (json_array(r) for r in replies) if replies else ([], [])
-        return numbers, sorted(zip(names, sizes), key=itemgetter(0))  # names are unique
+        found = self.summary()
+        return found.numbers, [(q.name, q.size) for q in found.queues]
+
+    def summary(self, count_working: bool = True) -> Summary:
+        """The numbers, every queue's size and the failure lists, in one round trip."""
+        numbers, replies = self._read(with_sizes=True, count_working=count_working)
+        names, sizes, failed = (json_array(r) for r in replies[2:5]) if replies[2:] else ([],) * 3
+        queues = [
+            QueueSummary(name, as_int(size), as_int(failed[i]) if failed else None)
+            for i, (name, size) in enumerate(zip(names, sizes))
+        ]
+        queues.sort(key=attrgetter("name"))  # names are unique
+        lists = failure_lists(replies[0], replies[1], self.keys.queue_of_failed_list)
+        return Summary(numbers, queues, lists)
 
     def _read(self, with_sizes: bool, count_working: bool = True) -> tuple[ResqueStats, list[Any]]:
         keys = self.keys
@@ -49,7 +82,7 @@ class Stats:
             keys=[keys.queues, keys.workers, keys.failed_queues, keys.failed, keys.processed,
                   keys.failed_count],
             args=[keys.queue(""), keys.worker(""), keys.prefix, "1" if with_sizes else "0",
-                  "1" if count_working else "0"],
+                  "1" if count_working else "0", FAILED_QUEUE_SUFFIX],
         )  # fmt: skip
         queues, pending, workers, working, listed, processed, failed = replies[:7]
         numbers = ResqueStats(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from flask import request, url_for
 
+from ..model.page import Paging
 from .settings import PER_PAGE_CHOICES
 
 MAX_PER_PAGE = 100
@@ -16,11 +16,7 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 10**12
 
 
-@dataclass(frozen=True)
-class PageArgs:
-    page: int
-    per_page: int
-    newest_first: bool
+PageArgs = Paging  # the paging a request asks for
 
 
 def page_args(newest_first_default: bool, per_page_default: int = PER_PAGE_CHOICES[0]) -> PageArgs:

@@ -69,14 +69,14 @@ def register(bp: DashboardBlueprint) -> None:
 
 
 def queues() -> str:
-    d = dashboard()
     args = page_args(newest_first_default=False, per_page_default=QUEUES_PER_PAGE)
+    found = dashboard().stats.summary(count_working=False)  # one pass, one round trip
     return render_page(
         "queues/index.html",
         title="Queues",
-        queues=d.queues.page_of_names(args.page, args.per_page),
-        failure_lists=d.failures.lists(),
-        stats=d.stats.resque(count_working=False),  # the pending total: one pass, queues only
+        queues=found.queue_page(args.page, args.per_page),
+        failure_lists=found.failure_lists,
+        stats=found.numbers,
         more_url=None,
         **row_links(),
     )

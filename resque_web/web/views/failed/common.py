@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import url_for
 
-from ....model import FailureFilter, FilterError
+from ....model import FailureFilter, FilterError, NoSuchFailureList
 from ...blueprint import dashboard
 from ...exceptions import PageError
 
@@ -24,12 +24,7 @@ def list_from(values: Mapping[str, str]) -> str | None:
     """``?list=<queue>`` names a multi-queue backend's list; absent: the ``failed`` list."""
     queue = values.get("list") or None
     if queue is not None and not dashboard().failures.exists(queue):
-        raise PageError(
-            404,
-            "No such failure list",
-            f"There is no failure list for queue {queue!r}.",
-            back=("All failures", url_for(".failed")),
-        )
+        raise NoSuchFailureList(queue)
     return queue
 
 

@@ -16,7 +16,7 @@ from flask import redirect, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from ....model import INDEX_WAIT, ActionResult, FailureFilter
+from ....model import ActionResult, FailureFilter, NoSuchFailureList
 from ....model.failure_filter import ARGS
 from ... import inputs
 from ...audit import hold, record
@@ -54,54 +54,26 @@ def back_url(queue: str | None, form: MultiDict[str, str]) -> str:
 
 
 def failed(queue: str | None = None) -> str | Response:
-    d = dashboard()
-    if queue is not None and not d.failures.exists(queue):
-        raise PageError(
-            404,
-            "No such failure list",
-            f"There is no failure list for queue {queue!r}.",
-            back=("All failures", failed_url(None)),
-        )
     if request.method == "POST":
+        if queue is not None and not dashboard().failures.exists(queue):
+            raise NoSuchFailureList(queue)
         return failed_action(queue)
-    lists = d.failures.lists()
-    multi = d.failures.multi_queue
-    # With per-queue lists, /failed lists them; it pages the plain `failed` list only when
-    # that list holds something (failures from before the backend was switched).
-    show_page = queue is not None or not multi or any(i.queue is None for i in lists)
-    args = page_args(newest_first_default=True)
-    where = filter_from(request.args)
-    page = selection = group = counting = None
-    facets: dict[str, list[tuple[str, int]]] | None = {}
-    if show_page:
-        # A process's first look at a long list: the index catches up in the background
-        # while this page shows rows without counts (and says so).
-        current = d.failures.catch_up(queue, INDEX_WAIT)
-        # Caught up a moment ago: another request may hold the index for a moment.
-        wait = INDEX_WAIT if current else 0
-        if where.active:
-            want = args.page * args.per_page
-            selection = d.failures.select(
-                queue, where, wait=wait, want=want, newest_first=args.newest_first
-            )
-        page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
-        facets = d.failures.all_facets(queue, wait=wait) if current else None
-        if facets is None:
-            counting = d.failures.progress(queue)
-        if where.group:
-            group = d.failures.group_label(queue, where.group)
-    facets = facets or {}
+    view = dashboard().failures.view(
+        queue, filter_from(request.args), page_args(newest_first_default=True),
+        list_only_when_multi=True,
+    )  # fmt: skip
+    facets = view.facets
     return render_page(
         "failed/index.html",
         title="Failed" if queue is None else f"Failed in {queue}",
         queue=queue,
-        lists=lists,
-        multi=multi,
-        page=page,
-        filter=where,
-        selection=selection,
-        counting=counting,
-        group=group,
+        lists=view.lists,
+        multi=view.multi,
+        page=view.page,
+        filter=view.filter,
+        selection=view.selection,
+        counting=view.counting,
+        group=view.group,
         classes=facets.get("class", []),
         exceptions=facets.get("exception", []),
         queues=facets.get("queue", []),
