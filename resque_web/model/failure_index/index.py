@@ -48,10 +48,11 @@ from dataclasses import dataclass, field
 
 import redis
 
-from ...failure import FailedJob, digest
+from ...failure import digest
 from ...failure.store import REWRITE_LOG_CAP
 from ...keys import Keys
 from ..failure_filter import FailureFilter
+from . import snapshot
 from .columns import Columns, Memo
 from .groups import GroupSummary, summarize
 from .tail import WINDOW, Tail
@@ -115,6 +116,11 @@ class FailureIndex:
         keys = keys or Keys(key.rsplit(":", 1)[0] if ":" in key else "")
         self._log = keys.rewrites(key)
         self._log_count = keys.rewrite_count(key)
+        self._snapshot = keys.failure_index(key)
+        self._snapshot_tried = False  # since the last reset
+        self._snapshot_seen = 0  # hash() of the last snapshot loaded: never load it twice
+        self._unsaved = 0  # records read since the last save or load
+        self.save_after = snapshot.SAVE_AFTER
         self._state = _State()  # what is being brought up to date
         self._shown = self._state  # what answers: the last state that was caught up
         self._memo = Memo()
@@ -178,6 +184,10 @@ class FailureIndex:
         length once the index is caught up, None while there is more to do."""
         state = self._state
         n, tail = state.columns.n, state.tail
+        if not n and not self._snapshot_tried:
+            self._snapshot_tried = True
+            if self._load():
+                return None  # check what was loaded like any other prefix
         pipe = self.redis.pipeline(transaction=True)
         pipe.llen(self.key)
         pipe.get(self._log_count)
@@ -196,11 +206,13 @@ class FailureIndex:
         if n and not self._intact(total, replies[3], replies[4]):
             self._reset(count)
             return None
-        for offset, raw in enumerate(raws):
-            state.columns.add(FailedJob(n + offset, raw, self.queue), self._memo)
+        state.columns.extend(raws, self.queue, self._memo)
         state.tail.extend(n, raws)
+        self._unsaved += len(raws)
         if state.columns.n < total:
             return None
+        if self._unsaved >= self.save_after:
+            self._save(state)
         # Answers come from here on: a rebuild under way never shows its partial counts
         # to a request that found the index caught up a moment before.
         self._shown = state
@@ -209,6 +221,30 @@ class FailureIndex:
     def _reset(self, count: int) -> None:
         self.rebuilds += 1
         self._state = _State(rewrites=count)
+        self._snapshot_tried = False  # another process may have saved a newer one
+        self._unsaved = 0
+
+    def _load(self) -> bool:
+        """Start from the index another process saved (:mod:`.snapshot`), unless it is the
+        one loaded last time (that one failed its check since)."""
+        text = self.redis.get(self._snapshot)
+        if not text or hash(text) == self._snapshot_seen:
+            return False
+        self._snapshot_seen = hash(text)
+        found = snapshot.load(text)
+        if found is None:
+            return False
+        columns, tail, rewrites = found
+        self._state = _State(columns=columns, rewrites=rewrites, tail=tail)
+        self._unsaved = 0
+        return True
+
+    def _save(self, state: _State) -> None:
+        """Save a caught-up index for the other processes (kept a week)."""
+        text = snapshot.dump(state.columns, state.tail, state.rewrites)
+        self.redis.set(self._snapshot, text, ex=snapshot.TTL)
+        self._snapshot_seen = hash(text)
+        self._unsaved = 0
 
     def _follow(self, count: int) -> bool | None:
         """Apply the change log's entries since the last look: removals drop positions,
