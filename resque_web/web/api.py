@@ -12,9 +12,8 @@ from flask import Response, jsonify, request, url_for
 from ..model import FailedJob, Job, Page, QueueNotFound, WorkerInfo
 from .blueprint import dashboard
 from .exceptions import PageError
-from .paging import page_args
+from .paging import page_args, path_url
 from .views.failed import filter_from
-from .views.queues import path_url
 
 if TYPE_CHECKING:
     from .blueprint import DashboardBlueprint

@@ -128,7 +128,8 @@ class FailureIndex:
         self._build: _Build | None = None
         self._build_lock = threading.Lock()
         self._groups_cache: tuple[object, list[GroupSummary]] | None = None
-        self._groups_lock = threading.Lock()
+        self._groups_lock = threading.Lock()  # and the facets'
+        self._facets_cache: tuple[object, dict[str, list[tuple[str, int]]]] | None = None
         self.rebuilds = 0  # how often the prefix check failed (for tests and benchmarks)
 
     @property
@@ -321,7 +322,13 @@ class FailureIndex:
         """(value, count) of every dimension, commonest first, over the whole list."""
         if refresh:
             self.refresh()
-        return {name: dim.counts() for name, dim in self._shown.columns.dims.items()}
+        with self._groups_lock:
+            version = self.version
+            if self._facets_cache is None or self._facets_cache[0] != version:
+                dims = self._shown.columns.dims
+                found = {name: dim.counts() for name, dim in dims.items()}
+                self._facets_cache = (version, found)
+            return self._facets_cache[1]
 
     def select(self, where: FailureFilter, refresh: bool = True) -> list[int]:
         """Ascending positions of the failures matching ``where`` (its text aside): the

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -19,7 +18,7 @@ from .. import inputs
 from ..audit import record
 from ..blueprint import current_settings, dashboard, notify, render_page
 from ..exceptions import PageError
-from ..paging import carried_args, page_args
+from ..paging import carried_args, page_args, path_url
 from ..security import require
 
 if TYPE_CHECKING:
@@ -27,28 +26,6 @@ if TYPE_CHECKING:
 
 PAGING_FIELDS = ("page", "per_page", "order")
 QUEUES_PER_PAGE = 50
-# What Werkzeug's path converter leaves unquoted (BaseConverter.to_url).
-PATH_SAFE = "!$&'()*+,/:;=@"
-
-
-def path_url(endpoint: str, arg: str) -> Callable[[str], str]:
-    """``url_for(endpoint, **{arg: value})`` for many values of a ``<path:...>`` argument:
-    the route is built once (with a placeholder) and each value quoted as the path
-    converter quotes it. A table of 50 workers links each to its page, its job and its
-    queues: 200 Werkzeug builds made a third of the page's time. Links are remembered for
-    the page, as the same queue names recur on many rows."""
-    marker = "\x00"
-    base = url_for(endpoint, **{arg: marker})
-    head, _, tail = base.partition(quote(marker))
-    made: dict[str, str] = {}
-
-    def link(value: str) -> str:
-        found = made.get(value)
-        if found is None:
-            found = made[value] = f"{head}{quote(value, safe=PATH_SAFE)}{tail}"
-        return found
-
-    return link
 
 
 def row_links() -> dict[str, Callable[[str], str]]:
