@@ -54,12 +54,12 @@ out["read"] = time.perf_counter() - start
 saved = keys.web("failure-index:failed")
 client.delete(saved)
 start = time.perf_counter()
-FailureIndex(client, keys.failed, None, keys).refresh()
+FailureIndex(client, keys.failed, None, keys).current(None)
 out["cold build"] = time.perf_counter() - start
 if client.exists(saved):
     start = time.perf_counter()
     index = FailureIndex(client, keys.failed, None, keys)
-    index.refresh()
+    index.current(None)
     out["saved index"] = time.perf_counter() - start
     out["rebuilds"] = index.rebuilds
 print(json.dumps(out))
@@ -105,9 +105,7 @@ def main() -> int:
         for _ in range(args.repeat):
             for label, tree in trees:
                 for hiredis in (False, True):
-                    runs.setdefault((label, hiredis), []).append(
-                        measure(server.url, tree, hiredis)
-                    )
+                    runs.setdefault((label, hiredis), []).append(measure(server.url, tree, hiredis))
     print("| code | hiredis | read ms | cold build ms | build/read | saved index ms | saved/read |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for (label, hiredis), found in runs.items():

@@ -11,14 +11,12 @@ from typing import Any
 from .. import payload as jsonp
 from .. import times
 from ..client import Resque
+from ..defaults import PRUNE_INTERVAL
 from ..job import Job
 from .convert import as_int
 from .page import Page, clamp_page, clamp_per_page
 from .scripts import ROSTER, WORKER_ROWS, WORKING, json_array
 
-# Resque 3.0 prunes a worker whose heartbeat is older than prune_interval, which defaults to
-# five heartbeat intervals of 60 s.
-PRUNE_INTERVAL = 300
 # Workers read in full per script call (a page is at most 500; Lua's unpack() takes ~8,000).
 LOAD_BATCH = 1000
 # Stands for the id in a worker key's spelling, to pass the script the text around it.
@@ -96,7 +94,7 @@ class Workers:
     def __init__(
         self,
         resque: Resque,
-        prune_interval: int = PRUNE_INTERVAL,
+        prune_interval: float = PRUNE_INTERVAL,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.resque = resque
@@ -198,9 +196,6 @@ class Workers:
             i = end
         return dict(sorted(counts.items()))
 
-    def on_host(self, host: str) -> list[WorkerInfo]:
-        return self._load(self._of_host(host))
-
     def _of_host(self, host: str) -> list[str]:
         """The sorted ids whose host is ``host``: a slice found by binary search (plus an
         id that is the bare host name, which sorts just before it)."""
@@ -281,10 +276,6 @@ def _duration(seconds: float) -> str:
     if hours < 48:
         return f"{hours} h {minutes} min"
     return f"{hours // 24} days"
-
-
-def _host(worker_id: str) -> str:
-    return worker_id.partition(":")[0]
 
 
 def _run_at(raw: str) -> str | None:

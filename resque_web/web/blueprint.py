@@ -50,7 +50,6 @@ class DashboardBlueprint(Blueprint):
         self.tabs = TabRegistry()
         self.template_folders: list[Path] = [TEMPLATES]
         self._resque: Resque | None = None
-        self.warmed = False  # the failure index's warm-up started in this process
         # First deferred function: the converter exists before any rule that uses it.
         self.record_once(
             lambda state: state.app.url_map.converters.setdefault("any_path", AnyPathConverter)
@@ -144,11 +143,8 @@ def make_blueprint(
 def _before_request() -> Response | None:
     bp = current_blueprint()
     refused = check_request(bp.settings)
-    if refused is None and not bp.warmed:
-        # This process's first request: index the failures in the background now, so the
-        # first look at them (seconds of work at 100,000) finds the counts made.
-        bp.warmed = True
-        dashboard().failures.warm()
+    if refused is None:
+        dashboard()  # this process's first one starts indexing the failures
     return refused
 
 

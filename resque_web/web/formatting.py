@@ -10,8 +10,6 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask
-
 from ..failure.record import digest
 
 _UNITS = (
@@ -114,9 +112,3 @@ FILTERS = {
     "ttl_text": ttl_text,
     "span": span,
 }
-
-
-def init_filters(env_owner: Flask | Any) -> None:
-    """Install the filters on a Jinja environment (or anything with ``.filters``)."""
-    env = getattr(env_owner, "jinja_env", env_owner)
-    env.filters.update(FILTERS)

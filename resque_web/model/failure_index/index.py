@@ -34,7 +34,7 @@ re-checked against the filter, so a change between the check and the read cannot
 wrong row on the page; bulk actions check every record they touch against the filter.
 
 A rebuild of 100,000 records takes seconds, so pages ask with a budget
-(:meth:`FailureIndex.refresh_within`): the work runs in a background thread and a page that
+(:meth:`FailureIndex.current`): the work runs in a background thread and a page that
 cannot wait shows what it can without counts (see :mod:`resque_web.model.failures`).
 """
 
@@ -142,7 +142,17 @@ class FailureIndex:
         return (self.rebuilds, self._shown.columns.n, self._shown.rewrites)
 
     # Keeping it current --------------------------------------------------------
-    def refresh(self) -> int:
+    def current(self, wait: float | None) -> bool:
+        """Bring the index up to date, waiting at most ``wait`` seconds (None: as long as it
+        takes; 0: start catching up in the background, as a process's first request does).
+        False while it is still catching up; a Redis error in the background is raised
+        here."""
+        if wait is None:
+            self._refresh()
+            return True
+        return self._refresh_within(wait) is not None
+
+    def _refresh(self) -> int:
         """Bring the index up to date; returns the list's length. One round trip when
         nothing changed, plus one per CHUNK new failures."""
         with self._lock:
@@ -151,8 +161,8 @@ class FailureIndex:
                 if total is not None:
                     return total
 
-    def refresh_within(self, seconds: float) -> int | None:
-        """:meth:`refresh`, waited for at most ``seconds``: the list's length, or None
+    def _refresh_within(self, seconds: float) -> int | None:
+        """:meth:`_refresh`, waited for at most ``seconds``: the list's length, or None
         while it still runs. A few steps (at most a CHUNK of new records) are taken here;
         the rest, or a rebuild, in a background thread (a Redis error in it is raised
         here)."""
@@ -167,14 +177,14 @@ class FailureIndex:
                         break  # a long read ahead: not on this request's time
             finally:
                 self._lock.release()
-        return self.start().wait(seconds)
+        return self._start().wait(seconds)
 
-    def start(self) -> _Build:
+    def _start(self) -> _Build:
         """Begin bringing the index up to date in the background (a process's warm-up,
         or a rebuild a page cannot wait for), unless that is under way already."""
         with self._build_lock:
             if self._build is None or not self._build.running:
-                self._build = _Build(self.refresh)
+                self._build = _Build(self._refresh)
             return self._build
 
     def _step(self) -> int | None:
@@ -314,14 +324,14 @@ class FailureIndex:
     # Asking it ----------------------------------------------------------------
     def counts(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         """(class, count) and (exception, count), commonest first, over the whole list."""
-        self.refresh()
+        self._refresh()
         dims = self._shown.columns.dims
         return dims["class"].counts(), dims["exception"].counts()
 
     def facets(self, refresh: bool = True) -> dict[str, list[tuple[str, int]]]:
         """(value, count) of every dimension, commonest first, over the whole list."""
         if refresh:
-            self.refresh()
+            self._refresh()
         with self._groups_lock:
             version = self.version
             if self._facets_cache is None or self._facets_cache[0] != version:
@@ -334,7 +344,7 @@ class FailureIndex:
         """Ascending positions of the failures matching ``where`` (its text aside): the
         rarest value's positions, checked against the other columns."""
         if refresh:
-            self.refresh()
+            self._refresh()
         columns = self._shown.columns
         wanted: list[tuple[str, str]] = [
             (dim, value)
@@ -376,7 +386,7 @@ class FailureIndex:
     ) -> list[GroupSummary]:
         """Failures by (exception, fingerprint), largest group first, within ``where``."""
         if refresh:
-            self.refresh()
+            self._refresh()
         with self._groups_lock:
             key = (self.version, where.indexed if where else None)
             if self._groups_cache is not None and self._groups_cache[0] == key:
@@ -403,7 +413,8 @@ def _indexed_position(position: int, deleted: list[int]) -> int:
 
 
 class IndexRegistry:
-    """One index per (connection, list key) in this process, shared by its threads."""
+    """One index per (connection, list key) in this process, shared by its threads. A new
+    index starts catching up in the background at once."""
 
     def __init__(self) -> None:
         self._indexes: dict[tuple[str, str], FailureIndex] = {}
@@ -418,7 +429,13 @@ class IndexRegistry:
             index = self._indexes.get((where, key))
             if index is None or index.redis.connection_pool is not client.connection_pool:
                 index = self._indexes[(where, key)] = FailureIndex(client, key, queue, keys)
+                index._start()
             return index
+
+    def forget(self) -> None:
+        """Drop every index (as a new process starts without any)."""
+        with self._lock:
+            self._indexes.clear()
 
 
 indexes = IndexRegistry()

@@ -67,7 +67,6 @@ def dump(columns: Columns, tail: Tail, rewrites: int) -> str:
             "retried": _pack(columns.retried),
             "fingerprints": columns.fingerprints,
             "tail": {
-                "change_point": tail.change_point,
                 "window": tail.window,
                 "window_start": tail.window_start,
                 "last_digest": tail.last_digest,
@@ -136,7 +135,6 @@ def _dimension(data: dict[str, Any], n: int) -> Dimension:
 def _tail(data: dict[str, Any]) -> Tail:
     recent = [str(d) for d in data["recent"]]
     return Tail(
-        change_point=int(data["change_point"]),
         window=[str(d) for d in data["window"]],
         window_start=int(data["window_start"]),
         last_digest=str(data["last_digest"]),

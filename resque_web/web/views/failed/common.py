@@ -38,13 +38,3 @@ def failed_url(queue: str | None, where: FailureFilter | None = None, **args: An
     if queue is None:
         return url_for(".failed", **args)
     return url_for(".failed_queue", queue=queue, **args)
-
-
-def scoped(
-    endpoint: str, queue: str | None, where: FailureFilter | None = None, **args: Any
-) -> str:
-    """A triage page (groups, bulk, export) for one list and filter."""
-    if queue is not None:
-        args["list"] = queue
-    args.update(where.to_args() if where else {})
-    return url_for(endpoint, **args)
