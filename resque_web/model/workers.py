@@ -112,29 +112,20 @@ class Workers:
     def ids(self) -> list[str]:
         """Every registered worker id, sorted; read once per request (a Workers object
         lives for one request), however many of the methods below a page calls."""
-        if self._ids is None:
-            self._read_roster(count_working=False)
-        assert self._ids is not None
-        return self._ids
+        return self._read_roster()[0]
 
     def working_count(self) -> int:
         """How many registered workers hold a job (their ``worker:<id>`` key exists),
-        counted in Redis; read with the ids, so a page asking for both (ask this first)
-        makes one round trip."""
-        if self._working is None:
-            self._read_roster(count_working=True)
-        assert self._working is not None
-        return self._working
+        counted in Redis with the ids: in whichever order a page asks, one round trip."""
+        return self._read_roster()[1]
 
-    def _read_roster(self, count_working: bool) -> None:
-        """The ids as one JSON string (not a thousand replies for redis-py to parse) and,
-        when asked, the busy count."""
-        blob, working = self._roster(
-            keys=[self.keys.workers], args=[self.keys.worker(""), "1" if count_working else "0"]
-        )
-        self._ids = sorted(json_array(blob))
-        if count_working:
-            self._working = as_int(working)
+    def _read_roster(self) -> tuple[list[str], int]:
+        """The ids (one JSON string, not a thousand replies for redis-py to parse) and the
+        busy count, read once per request."""
+        if self._ids is None or self._working is None:
+            blob, working = self._roster(keys=[self.keys.workers], args=[self.keys.worker(""), "1"])
+            self._ids, self._working = sorted(json_array(blob)), as_int(working)
+        return self._ids, self._working
 
     def count(self) -> int:
         """How many workers are registered (SCARD unless the ids were read already)."""

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, jsonify, request, url_for
 
 from ..model import FailedJob, Job, Page, QueueNotFound, WorkerInfo
-from .blueprint import dashboard
 from .exceptions import PageError
 from .paging import page_args, path_url
+from .request import dashboard
 from .views.failed import filter_from
 
 if TYPE_CHECKING:
@@ -147,12 +147,11 @@ def api_workers() -> Response:
     """A page of workers (``?page=&per_page=``, 100 a page by default)."""
     d = dashboard()
     args = page_args(newest_first_default=False, per_page_default=100)
-    working = d.workers.working_count()  # first: the same script reads the ids
     page = d.workers.page(args.page, args.per_page)
     return jsonify(
         {
             "total": page.total,
-            "working": working,
+            "working": d.workers.working_count(),
             "page": page.number,
             "per_page": page.per_page,
             "pages": page.pages,

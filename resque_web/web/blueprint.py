@@ -16,20 +16,21 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, flash, g, request, url_for
+from flask import Blueprint, Flask, Response
+from flask.blueprints import BlueprintSetupState
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from werkzeug.routing import PathConverter
 
-from .. import __version__
 from ..client import Resque
-from ..connection import connect, mask_url
-from ..model import Dashboard
+from ..connection import connect
+from . import api, errors, views
 from .assets import STATIC, TEMPLATES
 from .formatting import FILTERS
-from .paging import hidden_args, url_with
-from .security import add_headers, allowed, check_request
-from .settings import PER_PAGE_CHOICES, Settings
+from .request import BLUEPRINTS, current_blueprint, dashboard
+from .security import add_headers, check_request
+from .settings import Settings
 from .tabs import BUILTIN_TABS, TabRegistry
+from .values import TEMPLATE_GLOBALS
 
 Plugin = Callable[["DashboardBlueprint"], None]
 
@@ -54,6 +55,12 @@ class DashboardBlueprint(Blueprint):
         self.record_once(
             lambda state: state.app.url_map.converters.setdefault("any_path", AnyPathConverter)
         )
+        self.record(self._registered)
+
+    def _registered(self, state: BlueprintSetupState) -> None:
+        """Known to :func:`~.request.current_blueprint` by the name it is registered under
+        (a blueprint may be mounted more than once, under different names)."""
+        state.app.extensions.setdefault(BLUEPRINTS, {})[state.name] = self
 
     def add_url_rule(
         self,
@@ -69,7 +76,7 @@ class DashboardBlueprint(Blueprint):
 
     def add_template_folder(self, folder: str | Path) -> None:
         """Let a plugin's templates ``{% extends "layout.html" %}`` and be rendered with
-        :func:`render_page`. Ours are searched first; name plugin templates uniquely."""
+        :func:`~.request.render_page`. Ours are searched first; name plugin templates uniquely."""
         self.template_folders.append(Path(folder))
 
     @property
@@ -88,10 +95,7 @@ class DashboardBlueprint(Blueprint):
             env = app.jinja_env.overlay(loader=loader, autoescape=True)
             # overlay() shares these dicts with the host's environment: copy before adding.
             env.filters = {**app.jinja_env.filters, **FILTERS}
-            env.globals = dict(app.jinja_env.globals)
-            from .values import TEMPLATE_GLOBALS  # late: values needs this module
-
-            env.globals.update(TEMPLATE_GLOBALS)
+            env.globals = {**app.jinja_env.globals, **TEMPLATE_GLOBALS}
             envs[self.name] = env
         return env
 
@@ -123,9 +127,6 @@ def make_blueprint(
     bp = DashboardBlueprint(base, name=name)
     for tab in BUILTIN_TABS:
         bp.tabs.register(tab)
-
-    from . import api, errors, views  # late: they import this module's helpers
-
     bp.before_request(_before_request)
     bp.after_request(add_headers)
     views.register(bp)
@@ -146,75 +147,3 @@ def _before_request() -> Response | None:
     if refused is None:
         dashboard()  # this process's first one starts indexing the failures
     return refused
-
-
-def current_blueprint() -> DashboardBlueprint:
-    """The dashboard blueprint handling this request."""
-    found = g.get("resque_web_blueprint")
-    if found is not None:
-        return found
-    bp = current_app.blueprints.get(request.blueprint or "")
-    if not isinstance(bp, DashboardBlueprint):
-        raise RuntimeError("not inside a resque-web dashboard request")
-    g.resque_web_blueprint = bp
-    return bp
-
-
-def current_settings() -> Settings:
-    return current_blueprint().settings
-
-
-def dashboard() -> Dashboard:
-    """This request's data layer: one :class:`~resque_web.model.Dashboard` per request."""
-    found: Dashboard | None = g.get("resque_web_dashboard")
-    if found is None:
-        bp = current_blueprint()
-        found = Dashboard(bp.resque, retry_removes=bp.settings.retry_removes)
-        g.resque_web_dashboard = found
-    return found
-
-
-def can(action: str) -> bool:
-    """For templates: show an action's button only to those who may use it."""
-    return allowed(current_settings(), action)
-
-
-def notify(ok: bool, message: str) -> None:
-    """Show ``message`` on the next page (flash needs a secret key; without one, skip)."""
-    if current_app.secret_key:
-        flash(message, "success" if ok else "error")
-
-
-def layout_context(bp: DashboardBlueprint) -> dict[str, Any]:
-    settings = bp.settings
-    tabs = []
-    for tab in bp.tabs:
-        if not tab.shown():
-            continue
-        href = url_for(tab.endpoint)
-        current = request.path == href or request.path.startswith(href.rstrip("/") + "/")
-        tabs.append({"tab": tab, "href": href, "current": current})
-    return {
-        "settings": settings,
-        "tabs": tabs,
-        "namespace": settings.namespace,
-        "redis_server": mask_url(settings.redis_url),
-        "poll_interval": settings.poll_interval,
-        "read_only": settings.read_only,
-        "per_page_choices": PER_PAGE_CHOICES,
-        "version": __version__,
-        "can": can,
-        "here": url_for(request.endpoint or ".overview", **(request.view_args or {})),
-        "url_with": url_with,
-        "hidden_args": hidden_args,
-    }
-
-
-def render_page(template: str, **context: Any) -> str:
-    """Render one of the dashboard's templates (or a plugin's) inside its layout."""
-    bp = current_blueprint()
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    app.update_template_context(context)
-    for key, value in layout_context(bp).items():
-        context.setdefault(key, value)
-    return bp.jinja_env(app).get_template(template).render(context)

@@ -21,8 +21,8 @@ from werkzeug.exceptions import InternalServerError
 from ..connection import mask_url
 from ..model import NoSuchFailureList
 from ..model.integrity import wrong_types
-from .blueprint import current_blueprint, render_page
 from .exceptions import PageError
+from .request import current_blueprint, render_page
 from .security import is_api_request
 
 if TYPE_CHECKING:

@@ -16,10 +16,10 @@ from ..failure import FailedJob
 from ..failure.record import digest as sha1
 from ..model.keyspace import STRING_PREVIEW
 from . import inputs
-from .blueprint import current_blueprint, dashboard
 from .exceptions import PageError
 from .formatting import PREVIEW
 from .paging import path_url, query_string
+from .request import current_blueprint, dashboard
 
 # A queue item longer than this is deleted by position and digest, not by carrying it back.
 FORM_VALUE_LIMIT = 16_384

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from flask import redirect, url_for
 from werkzeug.wrappers import Response
 
-from ..blueprint import dashboard, render_page
+from ..request import dashboard, render_page
 from .queues import row_links
 
 if TYPE_CHECKING:

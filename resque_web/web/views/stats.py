@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from flask import Response, redirect, request, url_for
 
 from .. import inputs
-from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
 from ..paging import MAX_PAGE
+from ..request import dashboard, render_page
 from ..values import whole_value
 
 if TYPE_CHECKING:

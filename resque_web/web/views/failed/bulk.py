@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 
 from ....model import BulkOperation
 from ...audit import audit_user, bulk_operations
-from ...blueprint import current_settings, dashboard, render_page
 from ...exceptions import PageError
+from ...request import current_settings, dashboard, render_page
 from ...security import require
 from .common import filter_from, list_from
 

@@ -8,8 +8,8 @@ from typing import Any
 from flask import url_for
 
 from ....model import FailureFilter, FilterError, NoSuchFailureList
-from ...blueprint import dashboard
 from ...exceptions import PageError
+from ...request import dashboard
 
 
 def filter_from(values: Mapping[str, str]) -> FailureFilter:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from flask import Response, request, stream_with_context
 
 from ....model import FailedJob
-from ...blueprint import dashboard
+from ...request import dashboard
 from .common import filter_from, list_from, list_name
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from ....model import INDEX_WAIT, FailedJob, GroupSummary
-from ...blueprint import dashboard, render_page
+from ...request import dashboard, render_page
 from .common import failed_url, filter_from, list_from
 
 if TYPE_CHECKING:

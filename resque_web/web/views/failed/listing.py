@@ -20,9 +20,9 @@ from ....model import ActionResult, FailureFilter, NoSuchFailureList
 from ....model.failure_filter import ARGS
 from ... import inputs
 from ...audit import hold, record
-from ...blueprint import current_settings, dashboard, notify, render_page
 from ...exceptions import PageError
 from ...paging import carried_args, page_args
+from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 from .common import failed_url, filter_from, list_name
 
