@@ -436,26 +436,6 @@ class Failures:
         """The failure the user saw (found again if it moved), or None when it is gone."""
         return self.list(queue).locate(index, digest)
 
-    def retry_all(
-        self,
-        queue: str | None = None,
-        filter: FailureFilter | None = None,
-    ) -> ActionResult:
-        where = filter if filter is not None and filter.active else None
-        return self.list(queue).retry_all(where, remove=self.retry_removes)
-
-    def clear(
-        self,
-        queue: str | None = None,
-        filter: FailureFilter | None = None,
-        hold: Hold | None = None,
-    ) -> ActionResult:
-        where = filter if filter is not None and filter.active else None
-        return self.list(queue).remove_all(where, hold)
-
-    def clear_retried(self, queue: str | None = None, hold: Hold | None = None) -> ActionResult:
-        return self.list(queue).clear_retried(hold)
-
     def restore(self, queue: str | None, hold_key: str) -> int:
         """Put held failures back at the end of their list; how many came back."""
         return self.list(queue).restore(hold_key)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import redirect, request
+from flask import redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from ....model import ActionResult, FailureFilter, NoSuchFailureList
 from ....model.failure_filter import ARGS
 from ... import inputs
-from ...audit import hold, record
+from ...audit import audit_user, bulk_operations, hold, record
 from ...exceptions import PageError
 from ...paging import carried_args, page_args
 from ...request import current_settings, dashboard, notify, render_page
@@ -36,6 +36,15 @@ BULK = {
     "clear_retried": "failed.clear_retried",
 }
 SELECTED = {"retry_selected": "failed.retry", "remove_selected": "failed.remove"}
+RUN_HERE = 2.0  # seconds a bulk action runs in the request before its progress page takes over
+
+
+class RunningElsewhere(Exception):
+    """A bulk action that did not finish in the request: go on on its progress page."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -105,7 +114,11 @@ def failed_action(queue: str | None) -> Response:
         record(f"failed.{action}", name, result, list_queue=queue, held=held)
     elif action in BULK:
         require(current_settings(), BULK[action])
-        result = bulk(action, queue, filter_from(form), every_list=form.get("scope") == "all")
+        try:
+            result = bulk(action, queue, filter_from(form), every_list=form.get("scope") == "all")
+        except RunningElsewhere as running:
+            notify(True, "Still running: this page shows its progress.")
+            return redirect(running.url, 303)
     else:
         raise PageError(400, "Bad request", f"Unknown failure action {action!r}.")
     notify(result.ok, result.message)
@@ -117,29 +130,24 @@ def _row(index: str, digest: str) -> tuple[int, str]:
 
 
 def bulk(action: str, queue: str | None, where: FailureFilter, every_list: bool) -> ActionResult:
-    """One bulk action on one list, or (``every_list``, multi-queue backend) on each list.
-    Clears hold what they remove for the undo window; each list's action is audited."""
-    failures = dashboard().failures
-    queues = [i.queue for i in failures.lists()] if every_list else [queue]
-    results = []
-    for name in queues:
-        held = None
-        if action == "retry_all":
-            result = failures.retry_all(name, where)
-        elif action == "clear":
-            held = hold()
-            result = failures.clear(name, where, held)
-        else:
-            held = hold()
-            result = failures.clear_retried(name, held)
-        record(f"failed.{action}", list_name(name), result, where, name, held)
-        results.append(result)
-    if len(results) == 1:
-        return results[0]
-    count = sum(r.count for r in results)
+    """One bulk action on one list, or (``every_list``, multi-queue backend) on each list:
+    a bulk operation per list (each audited, clears held for the undo window), run for a
+    moment here. What is left runs from the operation's progress page."""
+    ops = bulk_operations()
+    queues = [i.queue for i in dashboard().failures.lists()] if every_list else [queue]
+    kind = "retry" if action == "retry_all" else "remove"
+    scope = FailureFilter(retried=True) if action == "clear_retried" else where
+    started = [ops.create(kind, name, scope, audit_user(), f"failed.{action}") for name in queues]
+    found = ops.run(started, RUN_HERE)
+    running = [op for op in found if not op.finished]
+    if running:
+        raise RunningElsewhere(url_for(".failed_bulk_op", op_id=running[0].id))
+    if len(found) == 1:
+        return ActionResult(True, found[0].message, found[0].done)
+    count = sum(op.done for op in found)
     verb = {"retry_all": "Retried", "clear": "Cleared", "clear_retried": "Cleared retried"}
     return ActionResult(
-        all(r.ok for r in results),
-        f"{verb[action]} {count:,} failure{'s' if count != 1 else ''} in {len(results)} lists.",
+        True,
+        f"{verb[action]} {count:,} failure{'s' if count != 1 else ''} in {len(found)} lists.",
         count,
     )
