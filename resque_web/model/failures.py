@@ -115,14 +115,14 @@ class Failures:
             self._multi = bool(self.redis.scard(self.keys.failed_queues))
         return self._multi
 
-    def list(self, queue: str | None = None) -> FailureList:
-        if queue is None:
+    def list(self, list_queue: str | None = None) -> FailureList:
+        if list_queue is None:
             return FailureList(self.redis, self.keys, self.keys.failed)
         return FailureList(
             self.redis,
             self.keys,
-            self.keys.failed_queue(queue),
-            queue=queue,
+            self.keys.failed_queue(list_queue),
+            queue=list_queue,
             retried_stamp=times.retried_at_multi_queue,
         )
 
@@ -130,21 +130,21 @@ class Failures:
         """The ``failed`` list and every per-queue list, with counts (one round trip)."""
         return self._read_lists(None)[0]
 
-    def _read_lists(self, queue: str | None) -> tuple[list[FailureListInfo], bool]:
+    def _read_lists(self, list_queue: str | None) -> tuple[list[FailureListInfo], bool]:
         """The lists, and whether ``queue``'s list exists (registered, or holding
         failures): one script call."""
         keys = self.keys
-        args = [keys.prefix] + ([] if queue is None else [keys.failed_queue_name(queue)])
+        args = [keys.prefix] + ([] if list_queue is None else [keys.failed_queue_name(list_queue)])
         plain, flat, found = self._lists(keys=[keys.failed, keys.failed_queues], args=args)
         lists = failure_lists(plain, flat, keys.queue_of_failed_list)
         self._multi = any(info.queue is not None for info in lists)
         return lists, int(found) == 1
 
-    def count(self, queue: str | None = None) -> int:
-        return self.list(queue).count()
+    def count(self, list_queue: str | None = None) -> int:
+        return self.list(list_queue).count()
 
-    def exists(self, queue: str) -> bool:
-        return self._read_lists(queue)[1]
+    def exists(self, list_queue: str) -> bool:
+        return self._read_lists(list_queue)[1]
 
     def view(
         self,
@@ -197,17 +197,17 @@ class Failures:
 
     def page(
         self,
-        queue: str | None = None,
+        list_queue: str | None = None,
         page: int = 1,
         per_page: int = 20,
         newest_first: bool = True,
         filter: FailureFilter | None = None,
         selection: Selection | None = None,
     ) -> Page[FailedJob]:
-        failures = self.list(queue)
+        failures = self.list(list_queue)
         where = filter if filter is not None else FailureFilter()
         if where.active and selection is None:
-            selection = self.select(queue, where)
+            selection = self.select(list_queue, where)
         return self._page(failures, Paging(page, per_page, newest_first), where, selection)
 
     def _page(
@@ -269,21 +269,21 @@ class Failures:
         index = self.index(failures)
         return index if index.current(wait) else None
 
-    def progress(self, queue: str | None = None) -> tuple[int, int]:
+    def progress(self, list_queue: str | None = None) -> tuple[int, int]:
         """(failures indexed, failures in the list) of an index still catching up."""
-        failures = self.list(queue)
+        failures = self.list(list_queue)
         return self.index(failures).n, failures.count()
 
     def select(
         self,
-        queue: str | None,
+        list_queue: str | None,
         where: FailureFilter,
         budget: float = TEXT_BUDGET,
         wait: float | None = None,
     ) -> Selection:
         """The failures ``where`` covers: from the index, then (text) a bounded search;
         with ``wait``, a search of the newest while the index catches up."""
-        failures = self.list(queue)
+        failures = self.list(list_queue)
         return self._select(failures, self._ready(failures, wait), where, budget)
 
     def _select(
@@ -368,21 +368,23 @@ class Failures:
 
     def groups(
         self,
-        queue: str | None = None,
+        list_queue: str | None = None,
         where: FailureFilter | None = None,
         wait: float | None = None,
     ) -> list[GroupSummary] | None:
         """Failures grouped by exception and message fingerprint, from the index (the
         filter's text aside: groups are counted over the indexed dimensions); None when
         the index is still catching up after ``wait`` seconds."""
-        index = self._ready(self.list(queue), wait)
+        index = self._ready(self.list(list_queue), wait)
         if index is None:
             return None
         return index.groups(where.indexed if where and where.active else None, refresh=False)
 
-    def samples(self, queue: str | None, groups: Sequence[GroupSummary]) -> dict[str, FailedJob]:
+    def samples(
+        self, list_queue: str | None, groups: Sequence[GroupSummary]
+    ) -> dict[str, FailedJob]:
         """An example failure of each group (its newest), read in one round trip."""
-        failures = self.list(queue)
+        failures = self.list(list_queue)
         pipe = self.redis.pipeline(transaction=False)
         for group in groups:
             pipe.lindex(failures.key, group.sample)
@@ -394,48 +396,48 @@ class Failures:
         return out
 
     def matching(
-        self, queue: str | None = None, where: FailureFilter | None = None, chunk: int = 1000
+        self, list_queue: str | None = None, where: FailureFilter | None = None, chunk: int = 1000
     ) -> Iterator[FailedJob]:
         """Every failure ``where`` covers, oldest first, read ``chunk`` records at a time
         (for exports: memory stays flat however long the list)."""
-        for failure in self.list(queue).scan(chunk=chunk):
+        for failure in self.list(list_queue).scan(chunk=chunk):
             if where is None or where(failure):
                 yield failure
 
     def facets(
-        self, queue: str | None = None
+        self, list_queue: str | None = None
     ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         """(class, count) and (exception, count) over the whole list, commonest first."""
-        return self.index(self.list(queue)).counts()
+        return self.index(self.list(list_queue)).counts()
 
     # Actions ------------------------------------------------------------------
-    def retry(self, queue: str | None, index: int, digest: str) -> ActionResult:
-        return self.list(queue).retry(index, digest, remove=self.retry_removes)
+    def retry(self, list_queue: str | None, position: int, digest: str) -> ActionResult:
+        return self.list(list_queue).retry(position, digest, remove=self.retry_removes)
 
     def remove(
-        self, queue: str | None, index: int, digest: str, hold: Hold | None = None
+        self, list_queue: str | None, position: int, digest: str, hold: Hold | None = None
     ) -> ActionResult:
-        return self.list(queue).remove(index, digest, hold)
+        return self.list(list_queue).remove(position, digest, hold)
 
     def act_on(
         self,
-        queue: str | None,
+        list_queue: str | None,
         rows: list[tuple[int, str]],
         action: str,
         hold: Hold | None = None,
     ) -> ActionResult:
-        """Retry or remove exactly the selected failures, named by (index, digest)."""
-        return self.list(queue).act_on(rows, action, self.retry_removes, hold)
+        """Retry or remove exactly the selected failures, named by (position, digest)."""
+        return self.list(list_queue).act_on(rows, action, self.retry_removes, hold)
 
     def retry_edited(
-        self, queue: str | None, index: int, digest: str, args: list[object]
+        self, list_queue: str | None, position: int, digest: str, args: list[object]
     ) -> ActionResult:
-        return self.list(queue).retry_edited(index, digest, args)
+        return self.list(list_queue).retry_edited(position, digest, args)
 
-    def get(self, queue: str | None, index: int, digest: str) -> FailedJob | None:
+    def get(self, list_queue: str | None, position: int, digest: str) -> FailedJob | None:
         """The failure the user saw (found again if it moved), or None when it is gone."""
-        return self.list(queue).locate(index, digest)
+        return self.list(list_queue).locate(position, digest)
 
-    def restore(self, queue: str | None, hold_key: str) -> int:
+    def restore(self, list_queue: str | None, hold_key: str) -> int:
         """Put held failures back at the end of their list; how many came back."""
-        return self.list(queue).restore(hold_key)
+        return self.list(list_queue).restore(hold_key)
