@@ -54,8 +54,10 @@ end
 #       the failed-list suffix ("_failed")
 # -> {queues, pending, workers, working (-1 when skipped), failed_listed, processed,
 #     failed, plain failed list's length, failure lists (JSON [name, n, ...])
-#     [, names, sizes, failed sizes]}: names and sizes are JSON arrays in the same
-#     (unsorted) order; failed sizes (each queue's <queue>_failed) only with per-queue lists.
+#     [, names (a JSON array), sizes, failed sizes (arrays of integers)]} in the same
+#     (unsorted) order; failed sizes (each queue's <queue>_failed) only with per-queue
+#     lists. Sizes are integer replies: cjson formats numbers slowly, and Redis' time is
+#     what many concurrent pages share.
 # One pass answers a whole page: /overview and /queues show numbers, a page of queues and
 # the failure lists from this one call.
 SUMMARY = (
@@ -89,8 +91,7 @@ end
 local out = {#queues, pending, workers, working, listed,
              call('GET', KEYS[5]) or '0', call('GET', KEYS[6]) or '0', plain, lists}
 if with_sizes and #queues > 0 then
-  out[10], out[11] = cjson.encode(queues), cjson.encode(sizes)
-  out[12] = multi and cjson.encode(failed_sizes) or '[]'
+  out[10], out[11], out[12] = cjson.encode(queues), sizes, multi and failed_sizes or {}
 end
 return out
 """

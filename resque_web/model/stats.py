@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 from ..client import Resque
@@ -29,20 +29,21 @@ class ResqueStats:
 
 @dataclass(frozen=True)
 class Summary:
-    """What one pass over the queues tells: the numbers, every queue with its size (sorted
-    by name), and the failure lists. A page built from it costs one round trip."""
+    """What one pass over the queues tells: the numbers, every queue's (name, size, failed
+    count or None) sorted by name, and the failure lists. A page built from it costs one
+    round trip."""
 
     numbers: ResqueStats
-    queues: list[QueueSummary]
+    sizes: list[tuple[str, int, int | None]]
     failure_lists: list[FailureListInfo]
 
     def queue_page(self, page: int = 1, per_page: int = 50) -> Page[QueueSummary]:
         per_page = clamp_per_page(per_page)
-        number = clamp_page(page, per_page, len(self.queues))
+        number = clamp_page(page, per_page, len(self.sizes))
         offset = (number - 1) * per_page
-        rows = self.queues[offset : offset + per_page]
+        rows = [QueueSummary(*row) for row in self.sizes[offset : offset + per_page]]
         indexes = list(range(offset, offset + len(rows)))
-        return Page(rows, number, per_page, len(self.queues), False, indexes)
+        return Page(rows, number, per_page, len(self.sizes), False, indexes)
 
 
 class Stats:
@@ -62,19 +63,19 @@ class Stats:
         pass (it reads each queue's length for the total anyway): what ``/stats.txt``
         prints, in one round trip."""
         found = self.summary()
-        return found.numbers, [(q.name, q.size) for q in found.queues]
+        return found.numbers, [(name, size) for name, size, _ in found.sizes]
 
     def summary(self, count_working: bool = True) -> Summary:
         """The numbers, every queue's size and the failure lists, in one round trip."""
         numbers, replies = self._read(with_sizes=True, count_working=count_working)
-        names, sizes, failed = (json_array(r) for r in replies[2:5]) if replies[2:] else ([],) * 3
-        queues = [
-            QueueSummary(name, as_int(size), as_int(failed[i]) if failed else None)
+        names, sizes, failed = (json_array(replies[2]), *replies[3:5]) if replies[2:] else ([],) * 3
+        rows = [
+            (name, as_int(size), as_int(failed[i]) if failed else None)
             for i, (name, size) in enumerate(zip(names, sizes))
         ]
-        queues.sort(key=attrgetter("name"))  # names are unique
+        rows.sort(key=itemgetter(0))  # names are unique
         lists = failure_lists(replies[0], replies[1], self.keys.queue_of_failed_list)
-        return Summary(numbers, queues, lists)
+        return Summary(numbers, rows, lists)
 
     def _read(self, with_sizes: bool, count_working: bool = True) -> tuple[ResqueStats, list[Any]]:
         keys = self.keys
