@@ -199,7 +199,7 @@ class BulkOperations:
         finished = False
         if op.action == "remove" and not where.active and op.cursor == 0 and not op.done:
             # Everything: one atomic clear (the list becomes the holding list: O(1)).
-            done, finished = failures.remove_all(None, hold).count, True
+            done, finished = failures.remove_all(hold).count, True
         while not finished:
             chunk = failures.chunk(cursor, make, predicate, hold, CHUNK)
             done += chunk.done
