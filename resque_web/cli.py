@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
+from . import payload as jsonp
 from .client import Resque
 from .connection import DEFAULT_URL, connect, mask_url
 from .demo.cli import demo
@@ -47,10 +47,12 @@ def main(ctx: click.Context) -> None:
 
 
 def parse_arg(text: str) -> Any:
-    """A command-line job argument: JSON when it parses (``35``, ``'{"k":1}'``), else text."""
+    """A command-line job argument: JSON when Ruby's ``JSON.parse`` takes it (``35``,
+    ``'{"k":1}'``), else the text itself (``NaN``, ``Infinity`` and ``tar`` are strings).
+    JSON that cannot make a job Ruby reads (``1e400``) raises :class:`UnstorableJSON`."""
     try:
-        return json.loads(text)
-    except ValueError:
+        return jsonp.parse_ruby_json(text)
+    except jsonp.NotRubyJSON:
         return text
 
 
@@ -64,7 +66,12 @@ def enqueue(
     redis_url: str, namespace: str, queue: str, job_class: str, args: tuple[str, ...]
 ) -> None:
     """Enqueue JOB_CLASS with ARGS (each parsed as JSON, else taken as a string)."""
-    values = [parse_arg(a) for a in args]
+    values = []
+    for n, text in enumerate(args, 1):
+        try:
+            values.append(parse_arg(text))
+        except jsonp.UnstorableJSON as exc:
+            raise click.UsageError(f"argument {n} ({text[:40]!r}): {exc}") from None
     resque = Resque(connect(redis_url), namespace)
     try:
         resque.enqueue_to(queue, job_class, *values)

@@ -33,3 +33,44 @@ def test_enqueue_names_the_cause_when_redis_is_down() -> None:
     )
     assert result.exit_code != 0
     assert "redis://127.0.0.1:1/0" in result.output and "Is Redis running" in result.output
+
+
+def test_enqueue_takes_what_ruby_does_not_call_json_as_strings(
+    redis_url: str, r: redis.Redis
+) -> None:
+    """Python's json reads NaN, Infinity, -Infinity and lone surrogate escapes; Ruby's
+    JSON.parse refuses them ("unexpected token", "incomplete surrogate pair"), so, as the
+    README says of anything that is not JSON, each is taken as the string typed."""
+    typed = ["NaN", "Infinity", "-Infinity", "[1, NaN]", '"\\ud800"', '{"a": -Infinity}']
+    result = CliRunner().invoke(
+        main, ["enqueue", "--redis", redis_url, "--queue", "q", "A", "--", *typed]
+    )
+    assert result.exit_code == 0, result.output
+    # Ruby: Resque.encode({"class" => "A", "args" => typed}), bytes checked by hand.
+    assert r.lpop("resque:queue:q") == (
+        '{"class":"A","args":["NaN","Infinity","-Infinity","[1, NaN]","\\"\\\\ud800\\"",'
+        '"{\\"a\\": -Infinity}"]}'
+    )
+
+
+def test_enqueue_refuses_json_no_ruby_job_can_hold_and_writes_nothing(
+    redis_url: str, r: redis.Redis
+) -> None:
+    """1e400 is JSON (Ruby reads Infinity) but cannot be written back; 99 levels of nesting
+    make a payload Ruby's JSON.parse refuses (max_nesting 100). Both are refused, naming the
+    argument and the fix, before anything is written."""
+    for bad, words in (
+        ("1e400", "too large for a float"),
+        ("[" * 99 + "]" * 99, "deeper than 98 levels"),
+        ("[" * 5000 + "]" * 5000, "deeper than 98 levels"),
+    ):
+        result = CliRunner().invoke(
+            main, ["enqueue", "--redis", redis_url, "--queue", "q", "A", "1", bad]
+        )
+        assert result.exit_code == 2, result.output
+        assert "argument 2" in result.output and words in result.output
+        assert "quote it" in result.output or "Ruby's JSON" in result.output
+    assert r.exists("resque:queue:q", "resque:queues") == 0
+    deepest = "[" * 98 + "]" * 98  # what Ruby still reads
+    ok = CliRunner().invoke(main, ["enqueue", "--redis", redis_url, "--queue", "q", "A", deepest])
+    assert ok.exit_code == 0, ok.output

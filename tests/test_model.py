@@ -59,10 +59,10 @@ def test_workers_busy_and_stale_as_resque_would_prune(ruby_data: redis.Redis) ->
         "worker-01.prod.example.com:10000:critical,default": "Archive",
         "worker-02.prod.example.com:10021:*": "Archive",
     }
-    stale = {w.id: w.stale_reason for w in workers if w.stale}
+    stale = {w.id: (w.stale_reason, w.stale_kind) for w in workers if w.stale}
     assert stale == {
-        "gone-host.example.com:4242:critical": "no heartbeat for 60 min",
-        "old-box-7.example.com:31337:mailers,default": "no heartbeat",
+        "gone-host.example.com:4242:critical": ("no heartbeat for 60 min", "expired"),
+        "old-box-7.example.com:31337:mailers,default": ("no heartbeat", "never"),
     }
     unicode_worker = next(w for w in workers if "ünïcode" in w.id)
     assert unicode_worker.queues == ["ünïcode-队列", "low.priority-batch"]

@@ -89,3 +89,18 @@ def test_active_job_wrapper_shows_the_wrapped_class() -> None:
     assert job.class_name == "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper"
     assert job.display_class == "ExplodingJob"
     assert job.display_args[0] == 26
+
+
+def test_parse_ruby_json_sorts_text_as_ruby_json_parse_does() -> None:
+    """Checked with ruby 3.1 / json 2.6.1: JSON.parse refuses NaN, Infinity, -Infinity
+    ("unexpected token") and "\\ud800" ("incomplete surrogate pair"); it reads 1e400 as
+    Infinity, which JSON.generate refuses; Resque.decode refuses 101 levels of nesting."""
+    parse_ruby_json = payload.parse_ruby_json
+    assert parse_ruby_json('[1, "\\ud83d\\ude00", {"a": null}]') == [1, "\U0001f600", {"a": None}]
+    assert parse_ruby_json("-0.0") == 0.0 and parse_ruby_json("1" * 4000) == int("1" * 4000)
+    for text in ("NaN", "Infinity", "-Infinity", "[NaN]", '"\\ud800"', '{"\\udc00": 1}', "tar"):
+        with pytest.raises(payload.NotRubyJSON):
+            parse_ruby_json(text)
+    for text in ("1e400", "-1e400", "[" * 99 + "]" * 99, "[" * 50000, "9" * 5000):
+        with pytest.raises(payload.UnstorableJSON):
+            parse_ruby_json(text)

@@ -17,6 +17,7 @@ from typing import Any
 from .. import payload as jsonp
 from .. import times
 from ..errors import exception_name
+from ..exact import to_bytes
 from ..job import Job, display_class_of
 from .fingerprint import group_id, normalize
 
@@ -24,8 +25,10 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def digest(raw: str) -> str:
-    """The identity of a stored value: the SHA-1 Redis' ``redis.sha1hex`` computes in Lua."""
-    return hashlib.sha1(raw.encode("utf-8", errors="surrogatepass")).hexdigest()
+    """The identity of a stored value: the SHA-1 Redis' ``redis.sha1hex`` computes in Lua,
+    on the exact bytes stored (read through :mod:`resque_web.exact`, bytes that are not
+    UTF-8 included)."""
+    return hashlib.sha1(to_bytes(raw)).hexdigest()
 
 
 def error_message(exc: BaseException) -> str:
@@ -68,7 +71,7 @@ def _text(data: dict[str, Any], field: str) -> str:
     value = data.get(field)
     if value is None:
         return ""
-    return value if isinstance(value, str) else jsonp.encode(value)
+    return jsonp.text_of(value)
 
 
 class FailedJob:
@@ -146,7 +149,7 @@ class FailedJob:
     def backtrace(self) -> list[str]:
         value = self.data.get("backtrace")
         if isinstance(value, list):
-            return [v if isinstance(v, str) else jsonp.encode(v) for v in value]
+            return [jsonp.text_of(v) for v in value]
         return [value] if isinstance(value, str) else []
 
     @property

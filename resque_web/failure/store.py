@@ -18,12 +18,15 @@ import redis
 from .. import payload as jsonp
 from .. import times
 from ..keys import Keys
+from ..shorten import shorten
 from .record import FailedJob
 from .scripts import APPLY, CLEAR_HOLD, RESTORE
 
 CHUNK = 500
 # How far back a failure may have moved (others removed before it) and still be found.
 SEARCH_WINDOW = 1000
+# Records read, in all, to find the rows of one selection that moved (see _locate_many).
+SELECTION_SEARCH = 2 * SEARCH_WINDOW
 # Digests a resumable bulk action keeps of the records just before its cursor.
 ANCHORS = 4
 _ATTEMPTS = 5
@@ -67,6 +70,17 @@ class _Op:
     new_value: str  # "" removes the failure
     push: str | None  # queue item to push, or None
     edited: bool = False  # the new value changes more than the retried flag
+
+
+def _nearest(
+    near: dict[int, FailedJob], places: dict[str, list[int]], index: int, digest: str
+) -> FailedJob | None:
+    """The record with ``digest`` at ``index`` or the nearest place before it (within
+    SEARCH_WINDOW), among those read; ``places`` maps each digest read to its positions."""
+    best = max(
+        (p for p in places.get(digest, ()) if index - SEARCH_WINDOW <= p <= index), default=None
+    )
+    return None if best is None else near[best]
 
 
 class FailureList:
@@ -188,24 +202,30 @@ class FailureList:
             if op is None:
                 return ActionResult(
                     False,
-                    f"Failure #{failure.index} has no job payload or queue to retry; left as is.",
+                    f"Failure #{failure.index} has no job payload or queue to retry, or one "
+                    "Resque's JSON cannot carry; left as is.",
                     0,
                 )
             if self._run([op], hold) >= 0:
-                where = f" on queue {failure.queue!r}" if op.push is not None else ""
+                queue = shorten(failure.queue)
+                where = f" on queue {queue!r}" if op.push is not None else ""
                 moved = "" if failure.index == index else f" (it had moved to #{failure.index})"
-                return ActionResult(
-                    True, f"{verb.capitalize()} failure {failure.display_class}{where}{moved}.", 1
-                )
+                name = shorten(failure.display_class)
+                return ActionResult(True, f"{verb.capitalize()} failure {name}{where}{moved}.", 1)
         return ActionResult(
             False, "The failure list kept changing; nothing was changed. Try again."
         )
 
     def _retry_op(self, failure: FailedJob, remove: bool) -> _Op | None:
-        item = failure.requeue_item()
-        if item is None or not failure.queue:
+        """None when there is nothing Resque could run: no job or queue, or a payload Ruby's
+        JSON cannot carry (nested deeper than it reads, NaN): left as is, never a crash."""
+        try:
+            item = failure.requeue_item()
+            if item is None or not failure.queue:
+                return None
+            new_value = "" if remove else failure.with_retried_at(self._retried_stamp())
+        except (TypeError, ValueError):
             return None
-        new_value = "" if remove else failure.with_retried_at(self._retried_stamp())
         return _Op(failure, new_value, item)
 
     def _edited_op(self, failure: FailedJob, args: list[object]) -> _Op | None:
@@ -216,8 +236,12 @@ class FailureList:
             return None
         edited = FailedJob(failure.index, failure.raw, failure.list_queue)
         edited.data = {**failure.data, "payload": {**value, "args": args}}
-        item = jsonp.encode_job(value["class"], args)
-        return _Op(failure, edited.with_retried_at(self._retried_stamp()), item, edited=True)
+        try:
+            item = jsonp.encode_job(value["class"], args)
+            new_value = edited.with_retried_at(self._retried_stamp())
+        except (TypeError, ValueError):
+            return None
+        return _Op(failure, new_value, item, edited=True)
 
     # Acting on a selection ------------------------------------------------------
     def act_on(
@@ -252,20 +276,54 @@ class FailureList:
         return ActionResult(done > 0, message, done)
 
     def _locate_many(self, rows: list[tuple[int, str]]) -> list[FailedJob]:
-        """The named failures where they are now: one round trip when none moved."""
+        """The named failures where they are now: one round trip when none moved. Those
+        that moved are looked for among the records just before their old place, read
+        once for all of them and at most SELECTION_SEARCH records in all (not a window per
+        row: a POST of bogus rows must not make the server read the list over and over)."""
         wanted = list(dict.fromkeys(rows))
         pipe = self.redis.pipeline(transaction=False)
         for index, _ in wanted:
             pipe.lindex(self.key, index)
         raws = pipe.execute() if wanted else []
         found: dict[int, FailedJob] = {}
+        moved: list[tuple[int, str]] = []
         for (index, digest), raw in zip(wanted, raws):
             here = None if raw is None else FailedJob(index, raw, self.queue)
-            if here is None or here.digest != digest:
-                here = self.locate(index, digest)
-            if here is not None and here.index not in found:
-                found[here.index] = here
+            if here is not None and here.digest == digest:
+                found.setdefault(here.index, here)
+            else:
+                moved.append((index, digest))
+        if moved:
+            near = self._read_near([index for index, _ in moved], SELECTION_SEARCH)
+            places: dict[str, list[int]] = {}
+            for position, record in near.items():
+                places.setdefault(record.digest, []).append(position)
+            for index, digest in moved:
+                here = _nearest(near, places, index, digest)
+                if here is not None and here.index not in found:
+                    found[here.index] = here
         return list(found.values())
+
+    def _read_near(self, indexes: list[int], budget: int) -> dict[int, FailedJob]:
+        """The records in the SEARCH_WINDOW before each of ``indexes``, windows merged, the
+        nearest to the highest index first, ``budget`` records at most."""
+        spans: list[list[int]] = []
+        for index in sorted(set(indexes), reverse=True):
+            low = max(0, index - SEARCH_WINDOW)
+            if spans and index >= spans[-1][0] - 1:
+                spans[-1][0] = min(spans[-1][0], low)
+            else:
+                spans.append([low, index])
+        out: dict[int, FailedJob] = {}
+        for low, high in spans:
+            if budget <= 0:
+                break
+            low = max(low, high - budget + 1)
+            raws = self.redis.lrange(self.key, low, high)
+            budget -= high - low + 1
+            for offset, raw in enumerate(raws):
+                out[low + offset] = FailedJob(low + offset, raw, self.queue)
+        return out
 
     def operation(self, action: str, remove: bool = False) -> Callable[[FailedJob], _Op | None]:
         """What :meth:`chunk` does to each matching failure: ``retry`` (push it back and mark

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..client import Resque
 from ..failure import ActionResult, Hold
+from ..shorten import shorten
 from .failures import Failures
 from .page import Page, clamp_page, clamp_per_page
 
@@ -143,8 +144,12 @@ class AuditLog:
             return ActionResult(
                 False, "The undo window of that action has closed (or it was restored already)."
             )
-        count = Failures(self.resque).restore(entry.list_queue, self.keys.holding(entry.hold))
-        message = f"Restored {count:,} failure{'s' if count != 1 else ''} to {entry.target}."
+        failures = Failures(self.resque)
+        if entry.list_queue is not None and not failures.exists(entry.list_queue):
+            return ActionResult(False, f"{shorten(entry.target)} is no longer a failure list.")
+        count = failures.restore(entry.list_queue, self.keys.holding(entry.hold))
+        plural = "s" if count != 1 else ""
+        message = f"Restored {count:,} failure{plural} to {shorten(entry.target)}."
         self.record(
             AuditEntry(
                 "failed.restore",

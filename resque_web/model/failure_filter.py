@@ -171,7 +171,7 @@ class FailureFilter:
         needle = (self.text or "").casefold()
         if needle in failure.error.casefold():
             return True
-        return needle in jsonp.encode(failure.display_args).casefold()
+        return needle in jsonp.text_of(failure.display_args).casefold()
 
     def __call__(self, failure: FailedJob) -> bool:
         if not all(n in failure.raw for n in self.needles(failure.list_queue)):

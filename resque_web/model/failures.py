@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .. import times
@@ -17,7 +17,7 @@ from ..failure import ActionResult, FailedJob, FailureList, Hold
 from .failure_filter import FailureFilter
 from .failure_index import FailureIndex, GroupSummary, indexes
 from .page import Page, Paging, clamp_page, clamp_per_page
-from .scripts import FAILURE_LISTS, json_array
+from .scripts import FAILURE_LISTS, SET_CHUNK, SET_CHUNK_SIZE, set_lengths
 
 # Text search reads records; it stops after this long and says the result is partial.
 TEXT_BUDGET = 2.0
@@ -27,6 +27,11 @@ TEXT_CHUNK = 1000
 # reading the list newest first for at most SCAN_BUDGET, and no counts until they are exact.
 INDEX_WAIT = 0.15
 SCAN_BUDGET = 0.5
+# Text searches run at once per process; one more gets BUSY_BUDGET and says so ("busy"),
+# so distinct searches cannot each hold a thread (and Redis) for the full budget.
+MAX_SEARCHES = 2
+BUSY_BUDGET = 0.25
+_SEARCH_SLOTS = threading.BoundedSemaphore(MAX_SEARCHES)
 _SEARCHES: OrderedDict[tuple[object, ...], Selection] = OrderedDict()
 _SEARCHES_LOCK = threading.Lock()
 _SEARCHES_KEPT = 32
@@ -45,6 +50,11 @@ class Selection:
     scanned: int = 0
     candidates: int = 0
     counting: tuple[int, int] | None = None
+    busy: bool = False  # other searches held the slots: this one ran for BUSY_BUDGET
+    # The filter asks for retried (or not) and the index answered it: a retry made by
+    # another tool (Ruby's resque-web rewrites the record in place, logging nothing) is in
+    # the index only from its next rebuild, so the total may be that many off.
+    approximate: bool = False
 
     @property
     def total(self) -> int:
@@ -59,12 +69,11 @@ class FailureListInfo:
 
 
 def failure_lists(
-    plain: int | str, flat: str, queue_of: Callable[[str], str]
+    plain: int | str, counts: Mapping[str, int], queue_of: Callable[[str], str]
 ) -> list[FailureListInfo]:
     """The lists a script reported: ``failed`` (when it holds failures, or is the only
-    one) and each per-queue list, by name."""
-    found = json_array(flat)
-    names = sorted(zip(found[::2], found[1::2]))
+    one) and each per-queue list (``counts``: its length by name), by name."""
+    names = sorted(counts.items())
     out = []
     if int(plain) or not names:
         out.append(FailureListInfo("failed", None, int(plain)))
@@ -73,7 +82,7 @@ def failure_lists(
 
 
 class NoSuchFailureList(LookupError):
-    """A per-queue failure list that is neither registered nor holds failures."""
+    """A per-queue failure list that ``failed_queues`` does not name."""
 
     def __init__(self, queue: str) -> None:
         super().__init__(f"There is no failure list for queue {queue!r}.")
@@ -103,6 +112,7 @@ class Failures:
         self.retry_removes = retry_removes
         self._multi: bool | None = None
         self._lists = self.redis.register_script(FAILURE_LISTS)
+        self._chunk = self.redis.register_script(SET_CHUNK)
         # A process's first look at this Redis starts indexing the `failed` list in the
         # background (the registry starts a new index), so the first page that shows
         # failures (seconds of work at 100,000 without a saved index) finds it made.
@@ -131,12 +141,17 @@ class Failures:
         return self._read_lists(None)[0]
 
     def _read_lists(self, list_queue: str | None) -> tuple[list[FailureListInfo], bool]:
-        """The lists, and whether ``queue``'s list exists (registered, or holding
-        failures): one script call."""
+        """The lists, and whether ``list_queue``'s list is one (``failed_queues`` names
+        it): one script call while the lists fit a chunk (SET_CHUNK_SIZE)."""
         keys = self.keys
-        args = [keys.prefix] + ([] if list_queue is None else [keys.failed_queue_name(list_queue)])
-        plain, flat, found = self._lists(keys=[keys.failed, keys.failed_queues], args=args)
-        lists = failure_lists(plain, flat, keys.queue_of_failed_list)
+        args: list[object] = [keys.prefix, SET_CHUNK_SIZE]
+        if list_queue is not None:
+            args.append(keys.failed_queue_name(list_queue))
+        plain, cursor, flat, found = self._lists(keys=[keys.failed, keys.failed_queues], args=args)
+        counts = set_lengths(self._chunk, keys.failed_queues, [(keys.prefix, "")], cursor, flat)
+        lists = failure_lists(
+            plain, {name: n for name, (n,) in counts.items()}, keys.queue_of_failed_list
+        )
         self._multi = any(info.queue is not None for info in lists)
         return lists, int(found) == 1
 
@@ -144,6 +159,10 @@ class Failures:
         return self.list(list_queue).count()
 
     def exists(self, list_queue: str) -> bool:
+        """Is ``<queue>_failed`` a failure list? Only when ``failed_queues`` names it, as the
+        multi-queue backend (Ruby's and ours) records every list it writes. A key that merely
+        exists under that name may be anything (a pending queue ``queue:x_failed`` reached
+        as ``/failed/queue:x``, the dashboard's own ``web:`` keys): never a failure list."""
         return self._read_lists(list_queue)[1]
 
     def view(
@@ -301,22 +320,50 @@ class Failures:
         selection says ``counting``."""
         if index is None:
             everything = range(failures.count())
-            found = self._search(failures, everything, where, SCAN_BUDGET, want, newest_first)
+            found = self._bounded_search(
+                failures, everything, where, SCAN_BUDGET, want, newest_first
+            )
             return replace(found, counting=(self.index(failures).n, len(everything)))
         positions = index.select(where.indexed, refresh=False)
+        approximate = where.retried is not None
         if not where.text:
-            return Selection(positions, True, 0, len(positions))
+            return Selection(positions, True, 0, len(positions), approximate=approximate)
         key = (failures.key, where, index.version, id(self.redis.connection_pool))
         with _SEARCHES_LOCK:
             found = _SEARCHES.get(key)
         if found is not None:
             return found
-        found = self._search(failures, positions, where, budget)
+        found = replace(
+            self._bounded_search(failures, positions, where, budget), approximate=approximate
+        )
+        if found.busy:
+            return found  # a cut-short answer is not remembered for the next request
         with _SEARCHES_LOCK:
             _SEARCHES[key] = found
             while len(_SEARCHES) > _SEARCHES_KEPT:
                 _SEARCHES.popitem(last=False)
         return found
+
+    def _bounded_search(
+        self,
+        failures: FailureList,
+        candidates: Sequence[int],
+        where: FailureFilter,
+        budget: float,
+        want: int | None = None,
+        newest_first: bool = True,
+    ) -> Selection:
+        """:meth:`_search` in one of the process's MAX_SEARCHES slots; when they are all
+        taken, for BUSY_BUDGET only, and the selection says ``busy``."""
+        if _SEARCH_SLOTS.acquire(blocking=False):
+            try:
+                return self._search(failures, candidates, where, budget, want, newest_first)
+            finally:
+                _SEARCH_SLOTS.release()
+        found = self._search(
+            failures, candidates, where, min(budget, BUSY_BUDGET), want, newest_first
+        )
+        return replace(found, busy=not found.complete)
 
     def _search(
         self,

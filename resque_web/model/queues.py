@@ -8,9 +8,8 @@ from ..client import Resque
 from ..failure.record import digest as record_digest
 from ..job import Job
 from ..keys import FAILED_QUEUE_SUFFIX
-from .convert import as_int
 from .page import Page, clamp_page, clamp_per_page, list_indexes, list_window
-from .scripts import MEMBERS, PAGE_SIZES, QUEUE_SIZES, json_array
+from .scripts import PAGE_SIZES, SET_CHUNK, json_array, set_lengths
 
 
 class QueueNotFound(LookupError):
@@ -29,28 +28,26 @@ class Queues:
         self.resque = resque
         self.redis = resque.redis
         self.keys = resque.keys
-        self._sizes = self.redis.register_script(QUEUE_SIZES)
-        self._members = self.redis.register_script(MEMBERS)
+        self._chunk = self.redis.register_script(SET_CHUNK)
         self._page_sizes = self.redis.register_script(PAGE_SIZES)
 
     def names(self) -> list[str]:
-        """Every registered queue name, sorted: one JSON string from Redis, not a
-        thousand replies for redis-py to parse."""
-        return sorted(json_array(self._members(keys=[self.keys.queues])))
+        """Every registered queue name, sorted: one JSON string per chunk of SET_CHUNK_SIZE
+        names (never one script call over every name), not a reply per name to parse."""
+        return sorted(set_lengths(self._chunk, self.keys.queues, []))
 
     def all(self) -> list[QueueSummary]:
         """Every registered queue, sorted, with its size (and failure count with the
-        multi-queue backend): one round trip however many queues there are."""
+        multi-queue backend): a round trip per SET_CHUNK_SIZE queues."""
         keys = self.keys
-        flat = json_array(
-            self._sizes(
-                keys=[keys.queues, keys.failed_queues],
-                args=[keys.queue(""), keys.prefix, FAILED_QUEUE_SUFFIX],
-            )
-        )
+        multi = bool(self.redis.scard(keys.failed_queues))
+        lengths = [(keys.queue(""), "")]
+        if multi:
+            lengths.append((keys.prefix, FAILED_QUEUE_SUFFIX))
+        found = set_lengths(self._chunk, keys.queues, lengths)
         rows = [
-            QueueSummary(flat[i], as_int(flat[i + 1]), None if flat[i + 2] == -1 else flat[i + 2])
-            for i in range(0, len(flat), 3)
+            QueueSummary(name, counts[0], counts[1] if multi else None)
+            for name, counts in found.items()
         ]
         return sorted(rows, key=lambda q: q.name)
 

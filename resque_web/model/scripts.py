@@ -31,112 +31,87 @@ local function count_existing(prefix, ids)
 end
 """
 
-# Every failure list: the plain ``failed`` list's length, and the multi-queue backend's
-# lists (named in ``failed_queues``) with their lengths, as one flat JSON [name, n, ...].
-_FAILURE_LISTS = """
-local function failure_lists(failed_key, failed_queues_key, prefix)
-  local plain = redis.call('LLEN', failed_key)
-  local flat, listed = {}, plain
-  for _, name in ipairs(redis.call('SMEMBERS', failed_queues_key)) do
-    local n = redis.call('LLEN', prefix .. name)
-    flat[#flat + 1] = name
-    flat[#flat + 1] = n
-    listed = listed + n
+# One chunk of a set (queue names, failure list names) and the lengths of the lists its
+# members name: SSCAN ... COUNT, so no script call reads more than about SET_CHUNK_SIZE
+# members however many are registered (with 1,000,000 queues one SMEMBERS pass blocked
+# Redis for seconds). Small sets (listpack, up to 128 members) come whole in one call.
+_SET_CHUNK = """
+local function set_chunk(set, cursor, count, lengths)
+  local reply = redis.call('SSCAN', set, cursor, 'COUNT', count)
+  local out = {}
+  for _, member in ipairs(reply[2]) do
+    out[#out + 1] = member
+    for _, around in ipairs(lengths) do
+      out[#out + 1] = redis.call('LLEN', around[1] .. member .. around[2])
+    end
   end
-  return plain, #flat > 0 and cjson.encode(flat) or '[]', listed, #flat > 0
+  return reply[1], #out > 0 and cjson.encode(out) or '[]'
 end
 """
+
+# KEYS: a set; ARGV: cursor, count, then a prefix and a suffix per list length to read
+# -> {next cursor ("0": done), JSON [member, length..., member, length..., ...]}
+SET_CHUNK = (
+    _SET_CHUNK
+    + """
+local lengths = {}
+for i = 3, #ARGV, 2 do lengths[#lengths + 1] = {ARGV[i], ARGV[i + 1]} end
+local cursor, flat = set_chunk(KEYS[1], ARGV[1], tonumber(ARGV[2]), lengths)
+return {cursor, flat}
+"""
+)
 
 # Key names come in as prefixes from resque_web.keys (the one module that spells them).
 # KEYS: queues set, workers set, failed_queues set, failed list, processed, failed counter
 # ARGV: queue key prefix (Keys.queue("")), worker key prefix, namespace prefix (Keys.prefix),
-#       "1" to also return every queue's size, "0" to skip counting the busy workers,
-#       the failed-list suffix ("_failed")
-# -> {queues, pending, workers, working (-1 when skipped), failed_listed, processed,
-#     failed, plain failed list's length, failure lists (JSON [name, n, ...])
-#     [, names (a JSON array), sizes, failed sizes (arrays of integers)]} in the same
-#     (unsorted) order; failed sizes (each queue's <queue>_failed) only with per-queue
-#     lists. Sizes are integer replies: cjson formats numbers slowly, and Redis' time is
-#     what many concurrent pages share.
-# One pass answers a whole page: /overview and /queues show numbers, a page of queues and
-# the failure lists from this one call.
+#       "0" to skip counting the busy workers, chunk size, the failed-list suffix
+#       ("_failed") to also read each queue's <queue>_failed length ("" to skip)
+# -> {workers, working (-1 when skipped), plain failed list's length, processed, failed,
+#     1/0 whether failures are kept per queue (failed_queues not empty),
+#     queues cursor, JSON [name, size(, failed size), ...], failed_queues cursor,
+#     JSON [name, length, ...]}: the first chunk of each set; a cursor other than "0" says
+#     SET_CHUNK has more to read. Failed sizes only with per-queue lists.
+# One pass answers a whole page while the sets fit a chunk: /overview and /queues show
+# numbers, a page of queues and the failure lists from this one call.
 SUMMARY = (
     _COUNT_EXISTING
-    + _FAILURE_LISTS
+    + _SET_CHUNK
     + """
 local call = redis.call
 local queue_prefix, worker_prefix, prefix = ARGV[1], ARGV[2], ARGV[3]
-local with_sizes = ARGV[4] == '1'
-local count_working = ARGV[5] ~= '0'
-local suffix = ARGV[6]
-local queues = call('SMEMBERS', KEYS[1])
-local plain, lists, listed, multi = failure_lists(KEYS[4], KEYS[3], prefix)
-local pending = 0
-local sizes, failed_sizes = {}, {}
-for i, name in ipairs(queues) do
-  local size = call('LLEN', queue_prefix .. name)
-  pending = pending + size
-  if with_sizes then
-    sizes[i] = size
-    if multi then failed_sizes[i] = call('LLEN', prefix .. name .. suffix) end
-  end
-end
+local count = tonumber(ARGV[5])
+local suffix = ARGV[6] or ''
 local workers, working = 0, -1
-if count_working then
+if ARGV[4] ~= '0' then
   local ids = call('SMEMBERS', KEYS[2])
   workers, working = #ids, count_existing(worker_prefix, ids)
 else
   workers = call('SCARD', KEYS[2])
 end
-local out = {#queues, pending, workers, working, listed,
-             call('GET', KEYS[5]) or '0', call('GET', KEYS[6]) or '0', plain, lists}
-if with_sizes and #queues > 0 then
-  out[10], out[11], out[12] = cjson.encode(queues), sizes, multi and failed_sizes or {}
-end
-return out
+local multi = call('SCARD', KEYS[3]) > 0
+local lengths = {{queue_prefix, ''}}
+if multi and suffix ~= '' then lengths[2] = {prefix, suffix} end
+local qcursor, queues = set_chunk(KEYS[1], '0', count, lengths)
+local fcursor, lists = set_chunk(KEYS[3], '0', count, {{prefix, ''}})
+return {workers, working, call('LLEN', KEYS[4]), call('GET', KEYS[5]) or '0',
+        call('GET', KEYS[6]) or '0', multi and 1 or 0, qcursor, queues, fcursor, lists}
 """
 )
 
-# KEYS: failed list, failed_queues set; ARGV: namespace prefix, then optionally the bare
-# name of one queue's failure list (``<queue>_failed``) to look for
-# -> {plain failed list's length, failure lists (JSON [name, n, ...]), 1/0 whether the
-#    named list is registered or exists (-1 when none was named)}
+# KEYS: failed list, failed_queues set; ARGV: namespace prefix, chunk size, then optionally
+# the bare name of one queue's failure list (``<queue>_failed``) to look for
+# -> {plain failed list's length, failed_queues cursor, first chunk of the failure lists
+#    (JSON [name, n, ...]; SET_CHUNK reads the rest), 1/0 whether the named list is one
+#    (registered in failed_queues; -1 when none was named)}
 FAILURE_LISTS = (
-    _FAILURE_LISTS
+    _SET_CHUNK
     + """
-local plain, lists = failure_lists(KEYS[1], KEYS[2], ARGV[1])
 local found = -1
-if ARGV[2] then
-  found = (redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1
-           or redis.call('EXISTS', ARGV[1] .. ARGV[2]) == 1) and 1 or 0
-end
-return {plain, lists, found}
+if ARGV[3] then found = redis.call('SISMEMBER', KEYS[2], ARGV[3]) end
+local cursor, lists = set_chunk(KEYS[2], '0', tonumber(ARGV[2]), {{ARGV[1], ''}})
+return {redis.call('LLEN', KEYS[1]), cursor, lists, found}
 """
 )
-
-# KEYS: a set -> its members as one JSON array (unsorted)
-MEMBERS = """
-local members = redis.call('SMEMBERS', KEYS[1])
-if #members == 0 then return '[]' end
-return cjson.encode(members)
-"""
-
-# KEYS: queues set, failed_queues set
-# ARGV: queue key prefix, namespace prefix, failed-list suffix ("_failed")
-# -> JSON [name, size, failed_size or -1, ...] for every registered queue (unsorted)
-QUEUE_SIZES = """
-local call = redis.call
-local queue_prefix, prefix, suffix = ARGV[1], ARGV[2], ARGV[3]
-local multi = call('SCARD', KEYS[2]) > 0
-local out = {}
-for _, name in ipairs(call('SMEMBERS', KEYS[1])) do
-  out[#out + 1] = name
-  out[#out + 1] = call('LLEN', queue_prefix .. name)
-  out[#out + 1] = multi and call('LLEN', prefix .. name .. suffix) or -1
-end
-if #out == 0 then return '[]' end
-return cjson.encode(out)
-"""
 
 # KEYS: workers set; ARGV: worker key prefix
 # -> {JSON [id, run_at, ...], JSON [id, payload, ...]} for every worker holding a job
@@ -230,3 +205,35 @@ def json_array(reply: Any) -> list[Any]:
     """A script's ``cjson.encode``d array as a list (``[]`` for nothing)."""
     found = json.loads(reply) if reply else []
     return found if isinstance(found, list) else []
+
+
+# Members of a set read per SSCAN chunk (one script call each).
+SET_CHUNK_SIZE = 1000
+
+
+def set_lengths(
+    script: Any,
+    key: str,
+    lengths: list[tuple[str, str]],
+    cursor: str = "0",
+    first: Any = None,
+) -> dict[str, list[int]]:
+    """Every member of the set ``key`` with the lengths of the lists ``prefix + member +
+    suffix`` for each pair of ``lengths``, read by :data:`SET_CHUNK` a chunk per call
+    (``first``: the chunk another script already read, up to ``cursor``). SSCAN may return
+    a member twice across chunks: each is counted once."""
+    width = 1 + len(lengths)
+    out: dict[str, list[int]] = {}
+    flat = json_array(first) if first is not None else None
+    while True:
+        if flat is None:
+            args: list[Any] = [cursor, SET_CHUNK_SIZE]
+            for prefix, suffix in lengths:
+                args += [prefix, suffix]
+            cursor, reply = script(keys=[key], args=args)
+            flat = json_array(reply)
+        for i in range(0, len(flat), width):
+            out[str(flat[i])] = [int(n) for n in flat[i + 1 : i + width]]
+        flat = None
+        if str(cursor) == "0":
+            return out

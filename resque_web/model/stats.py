@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 from ..client import Resque
@@ -13,7 +12,7 @@ from .convert import as_int
 from .failures import FailureListInfo, failure_lists
 from .page import Page, clamp_page, clamp_per_page
 from .queues import QueueSummary
-from .scripts import SUMMARY, json_array
+from .scripts import SET_CHUNK, SET_CHUNK_SIZE, SUMMARY, set_lengths
 
 
 @dataclass(frozen=True)
@@ -51,51 +50,57 @@ class Stats:
         self.redis = resque.redis
         self.keys = resque.keys
         self._summary = self.redis.register_script(SUMMARY)
+        self._chunk = self.redis.register_script(SET_CHUNK)
 
     def resque(self, count_working: bool = True) -> ResqueStats:
-        """One round trip however many queues and workers: a Lua script counts them.
-        Without ``count_working`` the busy workers are not counted (``working`` is -1): a
-        page that reads who is busy anyway counts them there, in the same pass."""
-        return self._read(with_sizes=False, count_working=count_working)[0]
+        """One round trip up to SET_CHUNK_SIZE queues and failure lists (a script counts
+        them), then one per further chunk: no script call blocks Redis for long however
+        many queues are registered. Without ``count_working`` the busy workers are not
+        counted (``working`` is -1): a page that reads who is busy counts them there."""
+        return self._read(count_working).numbers
 
     def with_queue_sizes(self) -> tuple[ResqueStats, list[tuple[str, int]]]:
-        """The numbers and every queue's (name, size), sorted by name, from the same script
-        pass (it reads each queue's length for the total anyway): what ``/stats.txt``
-        prints, in one round trip."""
+        """The numbers and every queue's (name, size), sorted by name, from the same reads
+        (they read each queue's length for the total anyway): what ``/stats.txt`` prints,
+        in one round trip per SET_CHUNK_SIZE queues."""
         found = self.summary()
         return found.numbers, [(name, size) for name, size, _ in found.sizes]
 
     def summary(self, count_working: bool = True) -> Summary:
-        """The numbers, every queue's size and the failure lists, in one round trip."""
-        numbers, replies = self._read(with_sizes=True, count_working=count_working)
-        names, sizes, failed = (json_array(replies[2]), *replies[3:5]) if replies[2:] else ([],) * 3
-        rows = [
-            (name, as_int(size), as_int(failed[i]) if failed else None)
-            for i, (name, size) in enumerate(zip(names, sizes))
-        ]
-        rows.sort(key=itemgetter(0))  # names are unique
-        lists = failure_lists(replies[0], replies[1], self.keys.queue_of_failed_list)
-        return Summary(numbers, rows, lists)
+        """The numbers, every queue's size and the failure lists: one round trip while the
+        queues and the failure lists each fit a chunk (SET_CHUNK_SIZE), one more per
+        further chunk."""
+        return self._read(count_working, with_failed=True)
 
-    def _read(self, with_sizes: bool, count_working: bool = True) -> tuple[ResqueStats, list[Any]]:
+    def _read(self, count_working: bool, with_failed: bool = False) -> Summary:
         keys = self.keys
-        replies = self._summary(
+        (workers, working, plain, processed, failed, multi,
+         qcursor, queues, fcursor, lists) = self._summary(
             keys=[keys.queues, keys.workers, keys.failed_queues, keys.failed, keys.processed,
                   keys.failed_count],
-            args=[keys.queue(""), keys.worker(""), keys.prefix, "1" if with_sizes else "0",
-                  "1" if count_working else "0", FAILED_QUEUE_SUFFIX],
+            args=[keys.queue(""), keys.worker(""), keys.prefix, "1" if count_working else "0",
+                  SET_CHUNK_SIZE, FAILED_QUEUE_SUFFIX if with_failed else ""],
         )  # fmt: skip
-        queues, pending, workers, working, listed, processed, failed = replies[:7]
+        lengths = [(keys.queue(""), "")]
+        per_queue = with_failed and int(multi) == 1
+        if per_queue:
+            lengths.append((keys.prefix, FAILED_QUEUE_SUFFIX))
+        sizes = set_lengths(self._chunk, keys.queues, lengths, qcursor, queues)
+        failed_lists = set_lengths(
+            self._chunk, keys.failed_queues, [(keys.prefix, "")], fcursor, lists
+        )
+        counts = {name: n for name, (n,) in failed_lists.items()}
         numbers = ResqueStats(
-            pending=as_int(pending),
+            pending=sum(n[0] for n in sizes.values()),
             processed=as_int(processed),
             failed=as_int(failed),
-            queues=as_int(queues),
+            queues=len(sizes),
             workers=as_int(workers),
             working=int(working),
-            failed_listed=as_int(listed),
+            failed_listed=as_int(plain) + sum(counts.values()),
         )
-        return numbers, replies[7:]
+        rows = sorted((name, n[0], n[1] if per_queue else None) for name, n in sizes.items())
+        return Summary(numbers, rows, failure_lists(plain, counts, keys.queue_of_failed_list))
 
     def redis_info(self) -> dict[str, Any]:
         return dict(self.redis.info())

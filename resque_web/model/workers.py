@@ -65,6 +65,11 @@ class WorkerInfo:
     failed: int
     job: WorkingJob | None
     stale_reason: str | None = None
+    # How Resque's prune treats it (Worker#prune_dead_workers): "expired" (a heartbeat
+    # older than the prune interval: the next worker to start unregisters it), "never" (no
+    # heartbeat at all: only a same-host worker with the same queues removes it, if its pid
+    # is gone), "unreadable" (Ruby's Time.parse raises on it: the pruning Ruby worker fails).
+    stale_kind: str | None = None
 
     @property
     def working(self) -> bool:
@@ -238,21 +243,22 @@ class Workers:
                     processed=as_int(processed[n]),
                     failed=as_int(failed[n]),
                     job=WorkingJob.parse(jobs[n]) if jobs[n] else None,
-                    stale_reason=self._stale_reason(beats[n], beat, now),
+                    **self._staleness(beats[n], beat, now),
                 )
             )
         return out
 
-    def _stale_reason(self, text: str | None, beat: datetime | None, now: float) -> str | None:
-        """Why Resque would prune this worker, or None while it looks alive."""
+    def _staleness(self, text: str | None, beat: datetime | None, now: float) -> dict[str, Any]:
+        """Why the worker looks dead (``stale_reason``) and which of Resque's prune rules
+        applies to it (``stale_kind``); both None while it looks alive."""
         if text is None:
-            return "no heartbeat"
+            return {"stale_reason": "no heartbeat", "stale_kind": "never"}
         if beat is None:
-            return "unreadable heartbeat"
+            return {"stale_reason": "unreadable heartbeat", "stale_kind": "unreadable"}
         age = now - beat.timestamp()
         if age > self.prune_interval:
-            return f"no heartbeat for {_duration(age)}"
-        return None
+            return {"stale_reason": f"no heartbeat for {_duration(age)}", "stale_kind": "expired"}
+        return {}
 
 
 def _duration(seconds: float) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, jsonify, request, url_for
 
 from ..model import FailedJob, Job, Page, QueueNotFound, WorkerInfo
+from ..payload import bounded
 from .exceptions import PageError
 from .paging import page_args, path_url
 from .request import dashboard
@@ -37,7 +38,7 @@ def iso(value: datetime | None) -> str | None:
 def job_json(job: Job) -> dict[str, Any]:
     return {
         "class": job.display_class,
-        "args": job.display_args,
+        "args": bounded(job.display_args),  # JSON encoders recurse: cut what is too deep
         "payload_class": job.class_name,
         "raw": job.raw,
         "error": job.error,
@@ -73,6 +74,7 @@ def worker_json(worker: WorkerInfo) -> dict[str, Any]:
         "failed": worker.failed,
         "stale": worker.stale,
         "stale_reason": worker.stale_reason,
+        "stale_kind": worker.stale_kind,
         "job": current,
     }
 
@@ -180,6 +182,11 @@ def api_failed(queue: str | None = None) -> Response:
             "lists": lists,
             "filter": {"class": where.job_class, "exception": where.exception, **where.to_args()},
             "complete": selection is None or selection.complete,
+            # Other searches held this process's slots: a short search; try again.
+            "busy": selection is not None and selection.busy,
+            # A retried filter answered by the index: retries by other tools count from
+            # its next rebuild, so `total` may be off by those.
+            "approximate": selection is not None and selection.approximate,
             # While the list's index catches up: {indexed, total}; a filter's matches then
             # come from a bounded search, newest first (`complete` says if it read them all).
             "counting": None if counting is None else dict(zip(("indexed", "total"), counting)),

@@ -4,7 +4,8 @@ Config keys (each falls back to the environment variable of the same name):
 ``REDIS_URL``, ``RESQUE_NAMESPACE``, ``RESQUE_WEB_URL_PREFIX``, ``RESQUE_WEB_POLL_INTERVAL``,
 ``RESQUE_WEB_READ_ONLY``, ``RESQUE_WEB_REDIS_TIMEOUT``, ``RESQUE_WEB_RETRY_REMOVES``,
 ``RESQUE_WEB_AUTH`` (``user:password``, or ``RESQUE_WEB_USERNAME`` with
-``RESQUE_WEB_PASSWORD``), ``RESQUE_WEB_SECRET_KEY`` (or ``SECRET_KEY``); and, config
+``RESQUE_WEB_PASSWORD``), ``RESQUE_WEB_ALLOWED_HOSTS`` (default: loopback names without a
+password, any with one), ``RESQUE_WEB_SECRET_KEY`` (or ``SECRET_KEY``); and, config
 only, ``RESQUE_WEB_AUTHORIZE`` (a callable) and ``RESQUE_WEB_PLUGINS`` (callables or
 ``"module:function"`` strings).
 """
@@ -22,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from .auth import authenticated, challenge
 from .blueprint import Plugin, make_blueprint
+from .hosts import check_host
 from .security import add_headers
 from .settings import Settings, normalize_prefix
 
@@ -63,15 +65,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bp, url_prefix=prefix or None)
     if prefix:
         app.add_url_rule("/", "root", _to_dashboard)
-    if settings.basic_auth:
-        # The blueprint checks its own requests; this covers the app's (the root redirect,
-        # URLs outside the prefix), so nothing at all answers without the credentials.
-        def login_required() -> Response | None:
-            if request.blueprint == bp.name or authenticated(settings, request):
-                return None
-            return challenge(wants_json=False)
 
-        app.before_request(login_required)
+    # The blueprint checks its own requests; this covers the app's (the root redirect,
+    # URLs outside the prefix), so nothing at all answers to a foreign Host or, with a
+    # password set, without the credentials.
+    def gate() -> Response | None:
+        if request.blueprint == bp.name:
+            return None
+        refused = check_host(request, settings.allowed_hosts, wants_json=False)
+        if refused is not None:
+            return refused
+        if settings.basic_auth and not authenticated(settings, request):
+            return challenge(wants_json=False)
+        return None
+
+    app.before_request(gate)
     app.after_request(add_headers)
     return app
 

@@ -1,7 +1,8 @@
 """Recording the dashboard's mutations in the audit log, with who made them.
 
-Who: the ``audit_user(request)`` setting when set, else the HTTP Basic user name, else the
-server's ``REMOTE_USER`` (set by a proxy or WSGI auth middleware), else unknown.
+Who: the ``audit_user(request)`` setting when set, else the HTTP Basic user name when the
+dashboard itself checked it (its ``username``/``password`` setting), else the server's
+``REMOTE_USER`` (set by a proxy or WSGI auth middleware), else unknown.
 """
 
 from __future__ import annotations
@@ -12,16 +13,20 @@ from flask import request
 
 from ..failure import ActionResult, Hold
 from ..model import AuditEntry, AuditLog, BulkOperations, FailureFilter
+from .auth import authenticated
 from .request import current_settings, dashboard
 
 
 def audit_user() -> str | None:
-    hook = current_settings().audit_user
-    if hook is not None:
-        return hook(request)
-    auth = request.authorization
-    if auth is not None and auth.username:
-        return auth.username
+    """Who made this request, from an identity something verified: the ``audit_user``
+    hook, the dashboard's own Basic-auth user (checked before any view runs), or the
+    server's ``REMOTE_USER``. An ``Authorization`` header the dashboard did not check (auth
+    off, or a host app's own scheme) names nobody: anyone can send one."""
+    settings = current_settings()
+    if settings.audit_user is not None:
+        return settings.audit_user(request)
+    if settings.basic_auth and authenticated(settings, request):
+        return settings.username
     return request.environ.get("REMOTE_USER") or None
 
 

@@ -15,17 +15,22 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, unquote_to_bytes
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from ..client import Resque
 from ..connection import connect
-from . import api, errors, views
+from ..exact import ERRORS, display, from_bytes, is_exact_text, to_bytes
+from . import api, errors, limits, views
 from .assets import STATIC, TEMPLATES
 from .formatting import FILTERS
+from .paging import PATH_SAFE
 from .request import BLUEPRINTS, current_blueprint, dashboard
 from .security import add_headers, check_request
 from .settings import Settings
@@ -37,9 +42,58 @@ Plugin = Callable[["DashboardBlueprint"], None]
 
 class AnyPathConverter(PathConverter):
     """``path``, newlines included: Werkzeug's ``[^/].*?`` stops at one, so a queue, key or
-    worker named ``a\nb`` (any bytes Redis holds) could not be opened at all."""
+    worker named ``a\nb`` (any bytes Redis holds) could not be opened at all. A name that
+    is not UTF-8 is quoted byte for byte (``a%FF``), and :func:`exact_view_args` reads it
+    back so, never as another queue's name."""
 
     regex = "[^/](?s:.*?)"
+
+    def to_url(self, value: Any) -> str:
+        data = value if isinstance(value, bytes) else to_bytes(str(value))
+        return quote(data, safe=PATH_SAFE)
+
+
+def exact_view_args() -> None:
+    """Werkzeug decodes the URL's bytes with replacement characters, so ``/queues/a%FF``
+    would name the queue ``a\ufffd``. When the path is not UTF-8, match it again decoded
+    byte for byte (:mod:`resque_web.exact`) and give the view those arguments."""
+    raw = request.environ.get("PATH_INFO", "")
+    try:
+        raw.encode("latin-1").decode("utf-8")
+        return
+    except UnicodeError:
+        pass
+    exact = from_bytes(raw.encode("latin-1", "replace"))
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, args = adapter.match(exact, method=request.method)
+    except HTTPException:
+        return
+    if endpoint == request.endpoint:
+        request.view_args = args
+
+
+def exact_query_args() -> None:
+    """Likewise for the query string (``?list=a%FF``, a key's ``field``): Werkzeug spells
+    a byte that is not UTF-8 as the text ``%FF``; read such a query byte for byte."""
+    query = request.query_string
+    if b"%" not in query:
+        return
+    try:
+        unquote_to_bytes(query.replace(b"+", b" ")).decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, errors=ERRORS)
+    request.args = ImmutableMultiDict(pairs)  # type: ignore[misc]
+
+
+def exact_url_values(endpoint: str, values: dict[str, Any]) -> None:
+    """``url_defaults``: a value that holds bytes that are not UTF-8 is put in a URL as
+    those bytes (Werkzeug would fail to encode it)."""
+    for name, value in values.items():
+        if isinstance(value, str) and not is_exact_text(value):
+            values[name] = to_bytes(value)
 
 
 class DashboardBlueprint(Blueprint):
@@ -92,12 +146,20 @@ class DashboardBlueprint(Blueprint):
         env = envs.get(self.name)
         if env is None:
             loader = ChoiceLoader([FileSystemLoader(str(f)) for f in self.template_folders])
-            env = app.jinja_env.overlay(loader=loader, autoescape=True)
+            env = app.jinja_env.overlay(loader=loader, autoescape=True, finalize=_shown)
             # overlay() shares these dicts with the host's environment: copy before adding.
             env.filters = {**app.jinja_env.filters, **FILTERS}
             env.globals = {**app.jinja_env.globals, **TEMPLATE_GLOBALS}
             envs[self.name] = env
         return env
+
+
+def _shown(value: Any) -> Any:
+    """Every ``{{ value }}`` a page prints: bytes that are not UTF-8 spelled ``\xff``
+    (the page itself must be UTF-8)."""
+    if isinstance(value, str) and not is_exact_text(value):
+        return type(value)(display(value))  # Markup stays Markup
+    return value
 
 
 def make_blueprint(
@@ -128,6 +190,7 @@ def make_blueprint(
     for tab in BUILTIN_TABS:
         bp.tabs.register(tab)
     bp.before_request(_before_request)
+    bp.url_defaults(exact_url_values)
     bp.after_request(add_headers)
     views.register(bp)
     api.register(bp)
@@ -143,6 +206,9 @@ def make_blueprint(
 
 def _before_request() -> Response | None:
     bp = current_blueprint()
+    limits.apply(request)
+    exact_view_args()
+    exact_query_args()
     refused = check_request(bp.settings)
     if refused is None:
         dashboard()  # this process's first one starts indexing the failures

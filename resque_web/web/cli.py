@@ -13,6 +13,7 @@ import click
 
 from ..connection import DEFAULT_URL, mask_url
 from ..keys import DEFAULT_NAMESPACE
+from .hosts import LOOPBACK_NAMES
 from .settings import DEFAULT_HOST, DEFAULT_POLL_INTERVAL, DEFAULT_PORT, normalize_prefix
 
 
@@ -39,6 +40,10 @@ from .settings import DEFAULT_HOST, DEFAULT_POLL_INTERVAL, DEFAULT_PORT, normali
 @click.option("--auth", metavar="USER:PASSWORD", envvar="RESQUE_WEB_AUTH", default=None,
               help="Require this HTTP Basic user and password (env RESQUE_WEB_AUTH, which "
                    "keeps it out of the process list).")  # fmt: skip
+@click.option("--allowed-hosts", metavar="NAMES", envvar="RESQUE_WEB_ALLOWED_HOSTS", default=None,
+              help="Host names the dashboard answers to, comma-separated (.example.com: "
+                   "and its subdomains; *: any). Default: loopback names on a loopback "
+                   "--host, any name otherwise (env RESQUE_WEB_ALLOWED_HOSTS).")  # fmt: skip
 @click.option("--allow-no-auth", envvar="RESQUE_WEB_ALLOW_NO_AUTH", is_flag=True,
               help="Serve a non-loopback --host without a password, because something in "
                    "front already guards it (env RESQUE_WEB_ALLOW_NO_AUTH).")  # fmt: skip
@@ -52,6 +57,7 @@ def serve(
     read_only: bool,
     retry_removes: bool,
     auth: str | None,
+    allowed_hosts: str | None,
     allow_no_auth: bool,
 ) -> None:
     """Serve the dashboard (a threaded development server; use gunicorn in production)."""
@@ -70,6 +76,11 @@ def serve(
     }
     if auth:
         config["RESQUE_WEB_AUTH"] = auth
+    # DNS rebinding: bound to loopback, only loopback names reach it legitimately. Beyond
+    # loopback the names people use are unknown here; a password (or the proxy in front
+    # that --allow-no-auth trusts) guards it, and RESQUE_WEB_ALLOWED_HOSTS narrows it.
+    default_hosts = ",".join(LOOPBACK_NAMES) if is_loopback(host) else "*"
+    config["RESQUE_WEB_ALLOWED_HOSTS"] = allowed_hosts or default_hosts
     try:
         app = create_app(config)
     except ValueError as exc:
@@ -95,6 +106,14 @@ def serve(
         f"resque-web serving http://{shown_host}:{server.server_port}{prefix}/ "
         f"(Redis {mask_url(redis_url)}, namespace {namespace}); Ctrl-C stops it"
     )
+    hosts = settings.allowed_hosts or ("*",)
+    if "*" in hosts:
+        click.echo(
+            "Answering to any Host name (set --allowed-hosts / RESQUE_WEB_ALLOWED_HOSTS to "
+            "this server's names to refuse others)."
+        )
+    else:
+        click.echo(f"Answering to Host names: {', '.join(hosts)} (others get 400).")
     if settings.basic_auth:
         click.echo(f"HTTP Basic auth on (user {settings.username}).")
         if not is_loopback(host):

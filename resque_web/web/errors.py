@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import redis
 from flask import Response, current_app, jsonify, make_response, request, url_for
-from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from ..connection import mask_url
 from ..model import NoSuchFailureList
@@ -38,6 +38,7 @@ def register(bp: DashboardBlueprint) -> None:
         bp.register_error_handler(error, redis_unavailable)
     bp.register_error_handler(redis.ResponseError, redis_refused)
     bp.register_error_handler(InternalServerError, server_error)
+    bp.register_error_handler(RequestEntityTooLarge, too_large)
 
 
 def wants_json() -> bool:
@@ -168,6 +169,17 @@ def wrong_type(error: redis.ResponseError) -> Response:
         hints=[
             f"redis-cli DEL {shlex.quote(bp.resque.keys.key(w.name))} removes it." for w in found
         ],
+    )
+
+
+def too_large(error: RequestEntityTooLarge) -> Response:
+    """A body over the dashboard's request limit (see web/limits.py): 413, nothing done."""
+    return error_response(
+        413,
+        "Request too large",
+        "The request was larger than this dashboard accepts, so nothing was done. Act on "
+        "fewer failures at a time, or use \u201cRetry all matching\u201d with a filter.",
+        back=("Back", request.path),
     )
 
 

@@ -6,11 +6,11 @@ applies to every value that came from Redis.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
 from ..failure.record import digest
+from ..payload import display_json
 
 _UNITS = (
     (365 * 86400, "year"),
@@ -73,12 +73,13 @@ def iso_time(value: datetime | None) -> str:
 
 
 def json_compact(value: Any) -> str:
-    """Arguments on one line, unicode kept readable: ``[1000, "tar"]``."""
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    """Arguments on one line, unicode kept readable: ``[1000, "tar"]``. Nesting beyond
+    Ruby's limit is cut (any value Redis holds renders; see payload.bounded)."""
+    return display_json(value)
 
 
 def json_pretty(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    return display_json(value, pretty=True)
 
 
 def ttl_text(ttl: int | None) -> str:

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 
 from flask import g, request, url_for
 
+from ..exact import ERRORS, to_bytes
 from ..model.page import Paging
 from .settings import PER_PAGE_CHOICES
 
@@ -41,7 +42,8 @@ PATH_SAFE = "!$&'()*+,/:;=@"
 def query_string(args: Mapping[str, Any]) -> str:
     """``?a=1&b=2`` as url_for spells it (None drops an argument), or "" for none."""
     items = [(k, v) for k, v in args.items() if v is not None]
-    return "?" + urlencode(items, safe=QUERY_SAFE) if items else ""
+    # ERRORS: a value holding bytes that are not UTF-8 is put in the link as those bytes.
+    return "?" + urlencode(items, safe=QUERY_SAFE, errors=ERRORS) if items else ""
 
 
 def url_with(**changes: Any) -> str:
@@ -77,7 +79,7 @@ def path_url(endpoint: str, arg: str) -> Callable[[str], str]:
     def link(value: str) -> str:
         found = made.get(value)
         if found is None:
-            found = made[value] = f"{head}{quote(value, safe=PATH_SAFE)}{tail}"
+            found = made[value] = f"{head}{quote(to_bytes(value), safe=PATH_SAFE)}{tail}"
         return found
 
     return link

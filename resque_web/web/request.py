@@ -5,9 +5,10 @@ only :mod:`.blueprint` imports the views."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, flash, g, request, url_for
+from flask import Flask, current_app, flash, g, request, session, url_for
 
 from .. import __version__
 from ..connection import mask_url
@@ -57,10 +58,36 @@ def can(action: str) -> bool:
     return allowed(current_settings(), action)
 
 
+# Flash messages ride in the session cookie (browsers drop cookies over 4 KB): each is cut
+# to FLASH_BYTES as the cookie spells it (JSON, non-ASCII escaped), and the oldest unseen
+# ones go first beyond FLASH_TOTAL, whatever names Redis holds.
+FLASH_BYTES = 500
+FLASH_TOTAL = 1500
+
+
+def _cookie_size(message: str) -> int:
+    return len(json.dumps(message))
+
+
+def bounded_flash(message: str) -> str:
+    """``message``, cut so that it takes at most FLASH_BYTES in the session cookie."""
+    if _cookie_size(message) <= FLASH_BYTES:
+        return message
+    cut = message[:FLASH_BYTES]
+    while _cookie_size(cut) > FLASH_BYTES - 6:  # room for the ellipsis, escaped
+        cut = cut[: len(cut) * 3 // 4]
+    return cut + "\u2026"
+
+
 def notify(ok: bool, message: str) -> None:
     """Show ``message`` on the next page (flash needs a secret key; without one, skip)."""
-    if current_app.secret_key:
-        flash(message, "success" if ok else "error")
+    if not current_app.secret_key:
+        return
+    flash(bounded_flash(message), "success" if ok else "error")
+    pending = session.get("_flashes", [])
+    while len(pending) > 1 and sum(_cookie_size(m) for _, m in pending) > FLASH_TOTAL:
+        pending.pop(0)
+    session["_flashes"] = pending
 
 
 def layout_context(bp: DashboardBlueprint) -> dict[str, Any]:

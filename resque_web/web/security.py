@@ -16,6 +16,7 @@ from flask import Request, Response, request
 
 from .auth import authenticated, challenge
 from .exceptions import PageError
+from .hosts import check_host
 from .settings import Settings
 
 READ_ONLY = "This dashboard is read-only; actions are turned off."
@@ -57,7 +58,11 @@ def is_api_request(req: Request) -> bool:
 
 
 def check_request(settings: Settings) -> Response | None:
-    """Blueprint ``before_request``: gate every request before its view runs."""
+    """Blueprint ``before_request``: gate every request before its view runs. The Host
+    first (DNS rebinding, see hosts.py), then the credentials, then the method."""
+    refused = check_host(request, settings.allowed_hosts, is_api_request(request))
+    if refused is not None:
+        return refused
     if not authenticated(settings, request):
         return challenge(is_api_request(request))
     if request.method in SAFE_METHODS:

@@ -15,6 +15,7 @@ from flask import Request
 
 from ..connection import DEFAULT_URL
 from ..keys import DEFAULT_NAMESPACE
+from .hosts import LOOPBACK_NAMES, parse_hosts
 
 DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_PORT = 5678
@@ -108,8 +109,11 @@ class Settings:
     # Seconds a cleared or removed failure can be restored from the audit page (0: no undo).
     undo_ttl: int = DEFAULT_UNDO_TTL
     audit_user: AuditUser | None = field(default=None, compare=False)
+    # Host names served (see hosts.py); None: no check (embedded: the host app's concern).
+    allowed_hosts: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "allowed_hosts", parse_hosts(self.allowed_hosts))
         if (self.username is None) != (self.password is None):
             raise ValueError(
                 "HTTP Basic auth needs both a user name and a password (there is no default "
@@ -138,6 +142,12 @@ class Settings:
             pick("RESQUE_WEB_USERNAME", "RESQUE_WEB_USERNAME", None),
             pick("RESQUE_WEB_PASSWORD", "RESQUE_WEB_PASSWORD", None),
         )
+        # Standalone, unset: loopback names without a password (a rebinding page's script
+        # could use a password-less dashboard), any name with one (the browser does not
+        # give another origin's page the credentials).
+        hosts = parse_hosts(pick("RESQUE_WEB_ALLOWED_HOSTS", "RESQUE_WEB_ALLOWED_HOSTS", None))
+        if hosts is None:
+            hosts = ("*",) if username else LOOPBACK_NAMES
         return cls(
             redis_url=pick("REDIS_URL", "REDIS_URL", DEFAULT_URL),
             namespace=pick("RESQUE_NAMESPACE", "RESQUE_NAMESPACE", DEFAULT_NAMESPACE),
@@ -155,4 +165,5 @@ class Settings:
             password=password,
             undo_ttl=int(pick("RESQUE_WEB_UNDO_TTL", "RESQUE_WEB_UNDO_TTL", DEFAULT_UNDO_TTL)),
             audit_user=config.get("RESQUE_WEB_AUDIT_USER"),
+            allowed_hosts=hosts,
         )

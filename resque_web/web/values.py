@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Response, g, request, url_for
 
+from ..exact import is_exact_text, to_bytes
 from ..failure import FailedJob
 from ..failure.record import digest as sha1
 from ..model.keyspace import STRING_PREVIEW
@@ -58,6 +59,7 @@ TEMPLATE_GLOBALS = {
     "failure_url": failure_url,
     "worker_job_url": worker_job_url,
     "form_value_limit": FORM_VALUE_LIMIT,
+    "is_exact_text": is_exact_text,
     "preview_limit": PREVIEW,
     "string_preview_bytes": STRING_PREVIEW,
 }
@@ -81,4 +83,4 @@ def whole_value(key: str) -> Response:
             "shown). Reload the page you came from.",
             back=back,
         )
-    return Response(value, mimetype="text/plain")
+    return Response(to_bytes(value), mimetype="text/plain")  # the stored bytes, exactly

@@ -24,6 +24,7 @@ from ..registry import JobRegistry
 from .exits import TermException, child_killed, process_status
 from .failures import job_label
 from .links import Links
+from .procline import Procline
 from .reserve import Reserved
 from .retry import GaveUp
 from .signals import Signals
@@ -57,6 +58,7 @@ class JobRunner:
         log: logging.Logger,
         fork: bool,
         retry: Callable[[Callable[[], Any], str, bool], Any],
+        procline: Procline | None = None,
     ) -> None:
         self.id = worker_id
         self.links = links
@@ -65,6 +67,7 @@ class JobRunner:
         self.log = log
         self.fork = fork
         self.retry = retry
+        self.procline = procline or Procline()
         self._parent_links = False  # in a child, until it needs Redis
         self._hooks_known: set[Any] = set()  # job classes whose hooks the parent looked up
 
@@ -127,6 +130,8 @@ class JobRunner:
         if pid > 0:
             self.signals.child_started(pid)
         self.signals.unblock(mask)
+        if pid > 0:  # the child keeps "Processing ...", as Ruby's does
+            self.procline.forked(pid)
         if pid < 0:
             return self._perform_here(reserved)
         status = self._wait(pid)

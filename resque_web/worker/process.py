@@ -24,6 +24,7 @@ from .failures import job_label
 from .heartbeat import Heartbeat
 from .links import Links
 from .perform import JobRunner, Outcome
+from .procline import Procline
 from .prune import prune_dead_workers
 from .queues import QueueSpec
 from .registration import worker_id
@@ -67,6 +68,7 @@ class Worker:
             lambda: self.signals.forced,
         )
         self.started = times.started()
+        self.procline = Procline()
         self.heartbeat = Heartbeat(
             self.links.fresh().registration, config.heartbeat_interval, self.log
         )
@@ -81,6 +83,7 @@ class Worker:
             self.log,
             config.fork,
             lambda action, what, holding: self._retry(action, what, holding),
+            self.procline,
         )
         self._registered = False
         self._redis_was_down = False
@@ -91,6 +94,7 @@ class Worker:
 
     # Life cycle -------------------------------------------------------------------
     def run(self) -> int:
+        self.procline.starting()  # from here on Ruby's ps check sees a live worker
         self.log.info("Starting worker %s", self.id)
         self.signals.install(forking=self.config.fork)
         crash: BaseException | None = None
@@ -138,6 +142,7 @@ class Worker:
                 self._flush_done()
                 if self.config.burst:
                     return
+                self.procline.waiting(self.spec.names, paused=True)
                 self.signals.sleep(self.config.interval)
                 continue
             got = self._reserve()
@@ -147,6 +152,7 @@ class Worker:
                 continue
             if self.config.burst:
                 return
+            self.procline.waiting(self.spec.names, paused=got == PAUSED)
             self.signals.sleep(self.config.interval)
 
     def _note_pause_key(self, paused: bool) -> None:
@@ -255,6 +261,7 @@ class Worker:
                 holding_job=True,
             )
         self._last_busy = reserved.busy
+        self.procline.processing(reserved.queue, reserved.job.class_name)
         began = time.perf_counter()
         outcome = self.runner.run(reserved)
         self._pending_done = True

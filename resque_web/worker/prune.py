@@ -29,10 +29,13 @@ from .registration import Registration, split_worker_id
 from .unregister import unregister_worker
 
 # Ruby finds its workers with `ps -A -o pid,command | grep -E "[r]esque:work|[r]esque:\sStarting|
-# [r]esque-[0-9]" | grep -v "resque-web"`; ours run as `resque-web worker` or
-# `python -m resque_web.worker`.
+# [r]esque-[0-9]" | grep -v "resque-web"`. Ours carry the same titles once running (see
+# .procline), and `resque-web worker` / `python -m resque_web.worker` before the first.
 _RUBY_WORKER = re.compile(r"resque:work|resque:\sStarting|resque-[0-9]")
 _PYTHON_WORKER = re.compile(r"resque[-_]web(?:\.worker\b|\s+worker\b)")
+# A title's status part ("Waiting for <queues>", "Processing <queue> ...") may name a queue
+# called resque-web-something: Ruby's `grep -v` then misses that worker, but we need not.
+_STATUS = re.compile(r"resque(?:-[0-9][^:]*)?: ")
 _PROC = Path("/proc")
 
 
@@ -59,7 +62,9 @@ def is_worker_process(pid: str) -> bool:
         return False
     if _PYTHON_WORKER.search(command):
         return True
-    return bool(_RUBY_WORKER.search(command)) and "resque-web" not in command
+    title = _STATUS.search(command)
+    program = command[: title.end()] if title else command
+    return bool(_RUBY_WORKER.search(command)) and "resque-web" not in program
 
 
 def expired_heartbeats(client: redis.Redis, keys: Keys, now: int, interval: float) -> list[str]:

@@ -35,7 +35,7 @@ def test_every_tab_renders(page: Any, base: str) -> None:
         "Failed": "120 failed jobs.",
         "Queues": "9 registered queues holding 2,024 jobs.",
         "Workers": "worker-01.prod.example.com",
-        "Stats": "failed_listed",
+        "Stats": "failed (counter)",
     }
     for tab, needle in expected.items():
         page.locator("nav.tabs").get_by_role("link", name=tab, exact=True).click()

@@ -159,13 +159,18 @@ def test_a_long_bulk_action_goes_on_from_its_progress_page(
     client: FlaskClient, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Retry all runs through the resumable bulk engine: what does not finish in the
-    request (here: one chunk of 10) goes on from the operation's page, step by step."""
+    request (here: one chunk of 10) goes on from the operation's page, step by step (the
+    page runs them by itself right after this POST only)."""
     monkeypatch.setattr(bulk, "CHUNK", 10)
     monkeypatch.setattr(listing, "RUN_HERE", 0.0)
     response = client.post("/failed", data={"action": "retry_all"})
     assert response.status_code == 303 and "/failed/bulk/" in response.headers["Location"]
     op = response.headers["Location"].rsplit("/", 1)[-1]
     assert r.llen("resque:queue:critical") + r.llen("resque:queue:default") - 704 - 204 > 0
+    # The user's own POST handed it over: its page runs the steps, once (a later visit
+    # to the page only shows it paused, as any other GET of it).
+    assert 'data-run="1"' in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-run="0"' in client.get(response.headers["Location"]).get_data(as_text=True)
     steps = 0
     while not get_op(client, op)["finished"]:
         client.post(f"/failed/bulk/{op}/step", headers={"Accept": "application/json"})

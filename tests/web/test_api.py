@@ -163,7 +163,9 @@ def test_workers(client: FlaskClient) -> None:
     assert w["job"]["class"] == "Archive" and w["job"]["args"] == [1000, "tar"]
     assert w["job"]["queue"] == "default" and w["job"]["run_at"] == "2026-11-27T17:05:08+00:00"
     assert w["started_at"] == "2026-11-27T17:05:08+00:00"
-    assert by_id["old-box-7.example.com:31337:mailers,default"]["stale_reason"] == "no heartbeat"
+    never = by_id["old-box-7.example.com:31337:mailers,default"]
+    assert (never["stale_reason"], never["stale_kind"]) == ("no heartbeat", "never")
+    assert by_id["gone-host.example.com:4242:critical"]["stale_kind"] == "expired"
 
 
 def test_failed(client: FlaskClient) -> None:

@@ -162,6 +162,41 @@ def test_all_workers(client: FlaskClient) -> None:
     assert rows["old-box-7.example.com:31337"][0] == "stale"
 
 
+def test_stale_banner_says_what_resque_will_do_to_each_kind(
+    client: FlaskClient, ruby_data: redis.Redis
+) -> None:
+    """Ruby's prune_dead_workers unregisters a worker whose heartbeat expired, whoever
+    starts next; one that never beat only goes when a same-host worker with its queues (or
+    *) starts and its pid is gone; an unreadable heartbeat makes the pruning Ruby worker
+    fail to start (checked by hand: "Failed to start worker : #<ArgumentError: no time
+    information in "garbage">", the worker stays)."""
+    ruby_data.hset("resque:workers:heartbeat", "vm:11544:long-running,critical", "garbage")
+    page = get(client, "/workers/all")
+    notes = {li.attrs["data-stale-kind"]: li.text() for li in parse(page).find_all("li")
+             if "data-stale-kind" in li.attrs}  # fmt: skip
+    assert set(notes) == {"expired", "never", "unreadable"}
+    # The fixture's heartbeats are from its capture day: by Redis' clock most have expired.
+    assert " with a heartbeat older than 5 min: The next worker to start" in notes["expired"]
+    assert "on any host, whatever its queues" in notes["expired"]
+    assert "PruneDeadWorkerDirtyExit" in notes["expired"]
+    assert notes["never"].startswith("1 that never sent a heartbeat: Resque never prunes")
+    assert (
+        "only a worker starting on the same host with the same queues or * removes one, "
+        "and only when its process is gone" in notes["never"]
+    )
+    assert notes["unreadable"].startswith("1 with a heartbeat Resque cannot read:")
+    assert "fails to start (ArgumentError from Time.parse)" in notes["unreadable"]
+    assert "prunes them the next time a worker starts" not in text(page)
+    never = parse(get(client, "/workers/old-box-7.example.com:31337:mailers,default"))
+    note = never.find("p", "notice").text()
+    assert note.startswith("This worker looks dead: no heartbeat. Resque never prunes")
+    assert "starting on old-box-7.example.com with the same queues (mailers,default) or *" in note
+    assert "Otherwise it stays listed" in note
+    expired = parse(get(client, "/workers/gone-host.example.com:4242:critical")).find("p", "notice")
+    assert expired.attrs["data-stale-kind"] == "expired"
+    assert "unregisters it, recording a job it holds" in expired.text()
+
+
 def test_worker_page(client: FlaskClient) -> None:
     html = get(client, "/workers/worker-01.prod.example.com:10000:critical,default")
     details = dict((r[0], r[1]) for r in table_rows(html, "details"))
@@ -280,17 +315,22 @@ def test_multi_queue_failed_queue_page(mq_client: FlaskClient) -> None:
 
 def test_stats_resque(client: FlaskClient, mq_client: FlaskClient) -> None:
     rows = dict(table_rows(get(client, "/stats/resque"), "stats"))  # type: ignore[arg-type]
+    # Ruby's resque-web shows `failed` 120 (LLEN failed) on this fixture; stat:failed is 112.
     assert rows == {
-        "failed": "112",
-        "failed_listed": "120",
+        "failed": "120",
+        "failed (counter)": "112",
         "pending": "2,024",
         "processed": "275",
         "queues": "9",
         "workers": "9",
         "working": "3",
     }
+    cells = parse(get(client, "/stats/resque")).find_all("td")
+    fields = {c.attrs["data-stat"]: c.text() for c in cells}  # the API's field names
+    assert (fields["failed_listed"], fields["failed"]) == ("120", "112")
+    # Ruby shows `failed` 0 here: it counts only the `failed` list, not <queue>_failed.
     rows = dict(table_rows(get(mq_client, "/stats/resque"), "stats"))  # type: ignore[arg-type]
-    assert (rows["failed"], rows["failed_listed"], rows["pending"]) == ("12", "13", "7")
+    assert (rows["failed"], rows["failed (counter)"], rows["pending"]) == ("13", "12", "7")
     assert (rows["processed"], rows["workers"], rows["queues"]) == ("19", "0", "6")
 
 

@@ -24,6 +24,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
         "RESQUE_WEB_USERNAME",
         "RESQUE_WEB_PASSWORD",
         "RESQUE_WEB_ALLOW_NO_AUTH",
+        "RESQUE_WEB_ALLOWED_HOSTS",
     ):
         monkeypatch.delenv(name, raising=False)
     return FakeServer
@@ -100,3 +101,20 @@ def test_port_in_use_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(main, ["serve", "--port", "5678"])
     assert result.exit_code == 1
     assert "cannot listen on 127.0.0.1:5678: Address already in use" in result.output
+
+
+def test_serve_picks_the_host_names_it_answers_to(served: type[FakeServer]) -> None:
+    """DNS rebinding (issue 10): loopback names on loopback, any name beyond (a password
+    or --allow-no-auth's proxy guards it), or exactly --allowed-hosts."""
+    cases = [
+        (["serve"], ("localhost", "127.0.0.1", "::1")),
+        (["serve", "--host", "0.0.0.0", "--auth", "ops:pw"], ("*",)),
+        (["serve", "--host", "0.0.0.0", "--allow-no-auth"], ("*",)),
+        (["serve", "--allowed-hosts", "Dash.example:5678, .corp"], ("dash.example", ".corp")),
+    ]
+    for args, hosts in cases:
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        server = served.last  # type: ignore[attr-defined]
+        assert server.app.blueprints["resque_web"].settings.allowed_hosts == hosts, args
+        assert ("Answering to any Host" in result.output) == (hosts == ("*",))

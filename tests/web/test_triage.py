@@ -121,6 +121,25 @@ def test_edit_args_then_retry(client: FlaskClient, ruby_data: redis.Redis) -> No
     assert stored["payload"]["args"] == [42, "edited"] and stored["retried_at"]
 
 
+def test_edit_refuses_args_ruby_cannot_hold(client: FlaskClient, ruby_data: redis.Redis) -> None:
+    """Python's json reads NaN, Infinity, 1e400 (as inf) and lone surrogates; Ruby refuses
+    the first ones and cannot write back the others: the form says so, nothing changes."""
+    failure = next(f for f in failures(ruby_data) if not f.parse_error and f.queue == "default")
+    form = {"index": failure.index, "digest": failure.digest}
+    before = ruby_data.llen("resque:queue:default")
+    for args, words in (
+        ("[NaN]", "That is not valid JSON: NaN is not JSON"),
+        ('[1, {"a": -Infinity}]', "That is not valid JSON: -Infinity is not JSON"),
+        ('["\\ud800"]', "That is not valid JSON: a lone surrogate"),
+        ("[1e400]", "Ruby could not run that job: 1e400 is too large for a float"),
+        ("[" * 100 + "]" * 100, "Ruby could not run that job: it nests deeper than 98"),
+    ):
+        response = client.post("/failed/edit", data={**form, "args": args})
+        assert response.status_code == 400 and words in text(response.data), args
+    assert ruby_data.lindex(KEY, failure.index) == failure.raw
+    assert ruby_data.llen("resque:queue:default") == before
+
+
 def test_exports_stream_the_filtered_set(client: FlaskClient, ruby_data: redis.Redis) -> None:
     truth = [f for f in failures(ruby_data) if f.exception == "KeyError"]
     response = client.get("/failed/export.ndjson?exception=KeyError")

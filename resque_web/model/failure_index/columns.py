@@ -79,10 +79,13 @@ def read_row(raw: str, list_queue: str | None) -> Row:
     msgspec is stricter than Python's json (it refuses NaN, lone surrogates, numbers out of
     a double's range, and checks the skipped fields' syntax all the same), so whatever it
     decodes, json decodes to the same values. Anything else (not JSON to msgspec, a field
-    of an unusual type, a payload that is not an object) is read by FailedJob itself."""
+    of an unusual type, a payload that is not an object, bytes that are not UTF-8) is read
+    by FailedJob itself."""
     try:
         f = _decode_fields(raw)
-    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+    except (msgspec.DecodeError, RecursionError, UnicodeEncodeError):
+        # ValidationError is a DecodeError; UnicodeEncodeError: a record with bytes that
+        # are not UTF-8 (lone surrogates, resque_web.exact), which msgspec cannot take.
         job = FailedJob(0, raw, list_queue)
         return (
             job.display_class,

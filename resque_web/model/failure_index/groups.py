@@ -25,6 +25,13 @@ class GroupSummary:
     queues: list[tuple[str, int]] = field(default_factory=list)
     classes: list[tuple[str, int]] = field(default_factory=list)
 
+    @property
+    def retried_approximate(self) -> bool:
+        """``retried`` may be short: a retry by another tool (Ruby's resque-web rewrites
+        the record in place, logging nothing) counts from the index's next rebuild. Only
+        when every failure of the group is counted retried can none be missing."""
+        return self.retried < self.count
+
 
 @dataclass
 class _Tally:

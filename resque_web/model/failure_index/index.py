@@ -23,6 +23,9 @@ that the prefix is still the same sequence:
   failure costs milliseconds instead of a rebuild. Another dashboard's changes (Ruby's
   resque-web) are not logged: its removals fail the check and rebuild the index; its
   retries show their true state on the row, and counts by retried catch up at a rebuild.
+  Knowing sooner would mean re-reading every record, so those counts are labelled
+  "about" wherever they can be short (``Selection.approximate``,
+  ``GroupSummary.retried_approximate``).
 * Anything else (a clear, a shorter list, a mismatch) rebuilds the index from scratch.
 
 Every look is one MULTI: the list's length, the log's counter, the checked records and

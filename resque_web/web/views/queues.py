@@ -14,6 +14,7 @@ from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ...model import ActionResult, QueueNotFound
+from ...shorten import shorten
 from .. import inputs
 from ..audit import record
 from ..exceptions import PageError
@@ -86,14 +87,14 @@ def queue_action(name: str) -> Response:
     if action == "clear":
         require(current_settings(), "queue.clear")
         count = d.queues.clear(name)
-        message = f"Cleared {count:,} job{'s' if count != 1 else ''} from {name}."
+        message = f"Cleared {count:,} job{'s' if count != 1 else ''} from {shorten(name)}."
         record("queue.clear", name, ActionResult(True, message, count))
         notify(True, message)
         return redirect(back, 303)
     if action == "remove":
         require(current_settings(), "queue.remove")
         count = d.queues.remove(name)
-        message = f"Removed queue {name} and its {count:,} job{'s' if count != 1 else ''}."
+        message = f"Removed queue {shorten(name)} and its {count:,} job{'s' if count != 1 else ''}."
         record("queue.remove", name, ActionResult(True, message, count))
         notify(True, message)
         return redirect(url_for(".queues"), 303)
@@ -108,7 +109,7 @@ def queue_action(name: str) -> Response:
             raise PageError(400, "Bad request", "Which job? The form carried no job.")
         if raw and d.queues.delete_job(name, raw):
             record("queue.delete_job", name, ActionResult(True, f"Deleted one job: {raw}", 1))
-            notify(True, f"Deleted one job from {name}.")
+            notify(True, f"Deleted one job from {shorten(name)}.")
         else:
             notify(
                 False,

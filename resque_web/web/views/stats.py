@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from flask import Response, redirect, request, url_for
 
+from ...exact import to_bytes
 from .. import inputs
 from ..exceptions import PageError
 from ..paging import MAX_PAGE
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint
 
 KEYS_PER_SCAN = 50
+# Labels as Ruby's resque-web prints Resque.info, where "failed" is the failures stored
+# (LLEN failed); Resque's stat:failed counter gets a label of its own. The keys are the
+# field names /api/v1/stats keeps.
+STAT_LABELS = {"failed_listed": "failed", "failed": "failed (counter)"}
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -36,10 +41,11 @@ def stats() -> Response:
 def stats_resque() -> str:
     d = dashboard()
     numbers = asdict(d.stats.resque())
+    rows = sorted((STAT_LABELS.get(field, field), field, value) for field, value in numbers.items())
     return render_page(
         "stats/resque.html",
         title="Resque stats",
-        stats=sorted(numbers.items()),
+        stats=rows,
         server=d.stats.server(),
     )
 
@@ -98,4 +104,4 @@ def stats_txt() -> Response:
         f"resque.working={numbers.working}",
     ]
     lines += [f"queues.{name}={size}" for name, size in sizes]
-    return Response("\n".join(lines), mimetype="text/plain")
+    return Response(to_bytes("\n".join(lines)), mimetype="text/plain")  # names byte for byte

@@ -4,7 +4,10 @@
 its form POSTs to ``/failed/bulk``, which records an operation in Redis and redirects to
 ``/failed/bulk/<id>``. That page's script POSTs ``/failed/bulk/<id>/step`` until the
 operation is done, drawing the progress each step returns; closing the page pauses the
-operation, which any later visit (or ``/api/v1/failed/bulk/<id>``'s ``step`` URL) resumes.
+operation. Opening its page again never resumes it: only a POST the user makes does (the
+page's Continue button, or ``/api/v1/failed/bulk/<id>``'s ``step`` URL). The page runs the
+steps by itself only right after such a POST in this browser session (a one-time mark in
+the session), so a link or a cross-site navigation to it changes nothing.
 Removing everything (no filter) is one atomic clear instead, held for the undo window.
 """
 
@@ -12,13 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import jsonify, redirect, request, url_for
+from flask import current_app, jsonify, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ....model import BulkOperation
 from ...audit import audit_user, bulk_operations
 from ...exceptions import PageError
-from ...request import current_settings, dashboard, render_page
+from ...request import current_blueprint, current_settings, dashboard, render_page
 from ...security import require
 from .common import filter_from, list_from
 
@@ -51,6 +54,7 @@ def preview() -> str | Response:
     if request.method == "POST":
         require(current_settings(), PERMISSION[action])
         op = bulk_operations().create(action, queue, where, audit_user())
+        mark_started(op.id)
         return redirect(url_for(".failed_bulk_op", op_id=op.id), 303)
     selection = dashboard().failures.select(queue, where)
     return render_page(
@@ -62,6 +66,7 @@ def preview() -> str | Response:
         selection=selection,
         op=None,
         recent=bulk_operations().recent(10),
+        autorun=False,
     )
 
 
@@ -77,6 +82,23 @@ def _operation(op_id: str) -> BulkOperation:
     return op
 
 
+def _run_mark() -> str:
+    return f"{current_blueprint().name}.bulk_run"
+
+
+def mark_started(op_id: str) -> None:
+    """The user just POSTed to start or continue ``op_id``: its page may run the steps."""
+    if current_app.secret_key:
+        session[_run_mark()] = op_id
+
+
+def _just_started(op_id: str) -> bool:
+    """Was the operation started or continued by this session's last POST? (Used once.)"""
+    if not current_app.secret_key:
+        return False
+    return session.pop(_run_mark(), None) == op_id
+
+
 def operation(op_id: str) -> str:
     op = _operation(op_id)
     return render_page(
@@ -88,6 +110,7 @@ def operation(op_id: str) -> str:
         selection=None,
         op=op,
         recent=[],
+        autorun=_just_started(op_id) and not op.finished,
     )
 
 
@@ -107,6 +130,7 @@ def step(op_id: str) -> Response:
     op = bulk_operations().step(op_id) or op
     if request.accept_mimetypes.best == "application/json":
         return jsonify(op_json(op))
+    mark_started(op_id)  # the Continue button: the page goes on with the steps
     return redirect(url_for(".failed_bulk_op", op_id=op_id), 303)
 
 

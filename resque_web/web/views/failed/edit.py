@@ -8,12 +8,12 @@ applies to exactly the failure that was opened, wherever it has moved since.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from flask import redirect, request
 from werkzeug.wrappers import Response
 
+from .... import payload as jsonp
 from ....model import FailedJob
 from ... import inputs
 from ...audit import record
@@ -30,16 +30,36 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule("/failed/edit", "failed_edit", edit, methods=["GET", "POST"])
 
 
+# The arguments sit two levels down in a failure record (record, payload), and Ruby's JSON
+# reads and writes a whole record only up to MAX_NESTING levels.
+ARGS_NESTING = jsonp.MAX_NESTING - 2
+
+
 def parse_args(text: str) -> list[object]:
-    """A JSON array of arguments; ValueError says what is wrong, and where."""
+    """A JSON array of arguments Ruby can read back; ValueError says what is wrong, and
+    where. Too deep, NaN or Infinity are refused before anything is written."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
+        value = jsonp.parse_ruby_json(text)
+    except jsonp.NotRubyJSON as exc:
+        raise ValueError(f"That is not valid JSON: {exc}.") from None
+    except jsonp.UnstorableJSON as exc:
+        raise ValueError(f"Ruby could not run that job: {exc}.") from None
+    except RecursionError:
         raise ValueError(
-            f"That is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            f"The arguments are nested too deeply: Resque's JSON reads at most "
+            f"{ARGS_NESTING} levels of arrays and objects inside a job's arguments."
         ) from None
     if not isinstance(value, list):
         raise ValueError('The arguments must be a JSON array, like [1, "two"].')
+    if jsonp.nesting_exceeds(value, ARGS_NESTING):
+        raise ValueError(
+            f"The arguments are nested too deeply: Resque's JSON reads at most "
+            f"{ARGS_NESTING} levels of arrays and objects inside a job's arguments."
+        )
+    try:
+        jsonp.encode(value, "args")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Resque cannot store these arguments: {exc}.") from None
     return value
 
 
@@ -61,21 +81,24 @@ def edit() -> Response | tuple[str, int]:
     queue = list_from(values)
     failure = _failure(queue, values.get("index", ""), values.get("digest", ""))
     error = None
-    text = json.dumps(failure.job.args, indent=2, ensure_ascii=False)
+    status = 200
+    text = jsonp.display_json(failure.job.args, pretty=True)
+    if failure.parse_error:
+        error = f"This failure cannot be read: {failure.parse_error}. Remove it instead."
     if request.method == "POST":
         require(current_settings(), "failed.edit")
         text = values.get("args", "")
         try:
             args = parse_args(text)
         except ValueError as exc:
-            error = str(exc)
+            error, status = str(exc), 400
         else:
             result = dashboard().failures.retry_edited(queue, failure.index, failure.digest, args)
             record("failed.edit", list_name(queue), result, list_queue=queue)
             notify(result.ok, result.message)
             if result.ok:
                 return redirect(failed_url(queue), 303)
-            error = result.message
+            error, status = result.message, 409
     return render_page(
         "failed/edit.html",
         title="Edit and retry",
@@ -83,4 +106,4 @@ def edit() -> Response | tuple[str, int]:
         failure=failure,
         text=text,
         error=error,
-    ), 200
+    ), status

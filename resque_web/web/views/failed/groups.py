@@ -11,6 +11,7 @@ from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from ....model import INDEX_WAIT, FailedJob, GroupSummary
+from ....payload import bounded
 from ...request import dashboard, render_page
 from .common import failed_url, filter_from, list_from
 
@@ -59,6 +60,7 @@ def group_json(group: GroupSummary, queue: str | None, sample: FailedJob | None)
         "fingerprint": group.fingerprint,
         "count": group.count,
         "retried": group.retried,
+        "retried_approximate": group.retried_approximate,
         "first_seen": group.first_seen.isoformat() if group.first_seen else None,
         "last_seen": group.last_seen.isoformat() if group.last_seen else None,
         "queues": [{"name": n, "count": c} for n, c in group.queues],
@@ -70,7 +72,7 @@ def group_json(group: GroupSummary, queue: str | None, sample: FailedJob | None)
             "digest": sample.digest,
             "error": sample.error,
             "class": sample.display_class,
-            "args": sample.display_args,
+            "args": bounded(sample.display_args),
         },
         "url": failed_url(queue, None, group=group.id),
     }

@@ -21,9 +21,11 @@ from ....model.failure_filter import ARGS
 from ... import inputs
 from ...audit import audit_user, bulk_operations, hold, record
 from ...exceptions import PageError
+from ...limits import MAX_SELECTED_ROWS
 from ...paging import carried_args, page_args
 from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
+from .bulk import mark_started
 from .common import failed_url, filter_from, list_name
 
 if TYPE_CHECKING:
@@ -105,7 +107,16 @@ def failed_action(queue: str | None) -> Response:
         record(f"failed.{action}", name, result, list_queue=queue, held=held)
     elif action in SELECTED:
         require(current_settings(), SELECTED[action])
-        rows = [_row(*value.partition(":")[::2]) for value in form.getlist("row")]
+        values = form.getlist("row")
+        if len(values) > MAX_SELECTED_ROWS:
+            raise PageError(
+                413,
+                "Too many rows",
+                f"A selection acts on at most {MAX_SELECTED_ROWS:,} failures at a time "
+                f"({len(values):,} were sent); nothing was changed. Use \u201cRetry all "
+                "matching\u201d or \u201cRemove all matching\u201d with a filter for more.",
+            )
+        rows = [_row(*value.partition(":")[::2]) for value in values]
         if not rows:
             raise PageError(400, "Bad request", "No failures were selected.")
         verb = "retry" if action == "retry_selected" else "remove"
@@ -141,6 +152,7 @@ def bulk(action: str, queue: str | None, where: FailureFilter, every_list: bool)
     found = ops.run(started, RUN_HERE)
     running = [op for op in found if not op.finished]
     if running:
+        mark_started(running[0].id)  # the user's own POST: its page goes on with the steps
         raise RunningElsewhere(url_for(".failed_bulk_op", op_id=running[0].id))
     if len(found) == 1:
         return ActionResult(True, found[0].message, found[0].done)
