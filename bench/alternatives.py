@@ -149,7 +149,7 @@ def compare(
     )
 
     def cold_index() -> None:
-        FailureIndex(client, keys.failed).refresh()
+        FailureIndex(client, keys.failed).current(None)
 
     raws: list[str] = []
     for start in range(0, built.scale.failures, 2000):
@@ -161,7 +161,7 @@ def compare(
     rows.append(
         (
             f"failure index, cold ({len(raws):,} records)",
-            "FailureIndex.refresh() on a new index",
+            "FailureIndex.current(None) on a new index",
             median_ms(cold_index, max(1, repeat // 5)),
             "",
             0.0,

@@ -18,10 +18,13 @@ import os
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import redis
+from redis.connection import HiredisRespSerializer
 from redis.sentinel import Sentinel, SentinelConnectionPool
+from redis.utils import HIREDIS_AVAILABLE
 
 from .exact import ERRORS
 
@@ -44,6 +47,22 @@ def normalize_url(url: str) -> str:
     return f"redis://{url}"
 
 
+class ExactPacker(HiredisRespSerializer):
+    """hiredis packs commands (redis-py's choice when it is installed) but encodes text as
+    strict UTF-8, ignoring the connection's error handler: a name or record holding bytes
+    that are not UTF-8 (lone surrogates, :mod:`resque_web.exact`) could not be sent back.
+    Text is encoded here with that handler; hiredis packs the bytes."""
+
+    def pack(self, *args: Any) -> list[bytes]:
+        return super().pack(  # type: ignore[no-any-return]
+            *(arg.encode("utf-8", ERRORS) if isinstance(arg, str) else arg for arg in args)
+        )
+
+
+# redis-py's own packer (without hiredis) already encodes with the pool's encoding_errors.
+_PACKER: dict[str, Any] = {"command_packer": ExactPacker()} if HIREDIS_AVAILABLE else {}
+
+
 def connect(url: str | None = None, socket_timeout: float | None = 5.0) -> redis.Redis:
     """A client on a shared pool, decoding replies as UTF-8 byte for byte (bytes that are
     not UTF-8 round-trip: see :mod:`resque_web.exact`).
@@ -62,14 +81,15 @@ def connect(url: str | None = None, socket_timeout: float | None = 5.0) -> redis
 
 def new_pool(url: str, socket_timeout: float | None = 5.0) -> redis.ConnectionPool:
     """A connection pool of its own for ``url`` (``redis+sentinel://`` included), decoding
-    replies as UTF-8 (bad bytes become U+FFFD)."""
+    replies as UTF-8 and sending text back byte for byte (see :mod:`resque_web.exact`)."""
     url = normalize_url(url)
-    options = {
+    options: dict[str, Any] = {
         "decode_responses": True,
         "encoding_errors": ERRORS,
         "socket_timeout": socket_timeout,
         "socket_connect_timeout": min(socket_timeout or 5.0, 5.0),
         "health_check_interval": 30,
+        **_PACKER,
     }
     if not is_sentinel_url(url):
         return redis.ConnectionPool.from_url(url, **options)

@@ -276,6 +276,10 @@ class Keys:
         process's failure index can follow them. (Named before removals were logged too.)"""
         return self.web(f"rewrites:{self.strip(list_key)}")
 
+    def failure_index(self, list_key: str) -> str:
+        """A failure list's index, saved by the process that built it for the others."""
+        return self.web(f"failure-index:{self.strip(list_key)}")
+
     def rewrite_count(self, list_key: str) -> str:
         """How many changes were ever appended to :meth:`rewrites`."""
         return self.web(f"rewrites:{self.strip(list_key)}:count")

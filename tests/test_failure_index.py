@@ -16,8 +16,9 @@ from resque_web import Resque, times
 from resque_web.failure import FailedJob, FailureList, digest
 from resque_web.keys import Keys
 from resque_web.model import Dashboard, FailureFilter
-from resque_web.model.failure_index import FailureIndex
-from resque_web.model.failure_index.columns import Memo
+from resque_web.model.failure_index import FailureIndex, columns
+from resque_web.model.failure_index.columns import Memo, read_row
+from tests.support.roundtrips import count_redis
 
 KEY = "resque:failed"
 CLASSES = ["Archive", "Billing::Charge", "Mailer", "Ghost::MissingJob"]
@@ -117,7 +118,7 @@ def test_dashboard_removals_are_followed_without_a_rebuild(r: redis.Redis, seed:
     rng = random.Random(seed)
     r.rpush(KEY, *[record(rng, rng.random() < 0.5) for _ in range(300)])
     index = FailureIndex(r, KEY)
-    index.refresh()
+    index.current(None)
     for step in range(120):
         ops = [
             dashboard_change(r, rng) if rng.random() < 0.7 else mutate_append(r, rng)
@@ -196,7 +197,7 @@ def test_appends_are_read_incrementally(r: redis.Redis) -> None:
 
 def test_filtered_page_and_facets_on_ruby_data(ruby_data: redis.Redis) -> None:
     d = Dashboard(Resque(ruby_data))
-    classes = dict(d.failures.classes())
+    classes = dict(d.failures.facets()[0])
     assert len(classes) == 14 and sum(classes.values()) == 120
     page = d.failures.page(per_page=3, page=2, filter=FailureFilter(job_class="ExplodingJob"))
     assert page.total == classes["ExplodingJob"]
@@ -289,7 +290,7 @@ def test_changes_between_the_index_reads_never_give_a_wrong_count(
     index = FailureIndex(Meddler(r, random.Random(seed)), KEY)  # type: ignore[arg-type]
     for step in range(60):
         ops = [dashboard_change(r, rng) if rng.random() < 0.6 else mutate(r, rng)]
-        index.refresh()
+        index.current(None)
         quiet = FailureIndex(r, KEY)  # a fresh full read of the list as it is now
         facets, truth_facets = index.facets(refresh=False), quiet.facets()
         assert facets == truth_facets, f"step {step} after {ops}"
@@ -349,3 +350,98 @@ def test_a_rebuild_under_way_never_answers_with_partial_counts(
         shown = dict(index.facets(refresh=False)["class"])
     assert shown == before  # the last complete counts, not the partial ones
     assert dict(index.counts()[0]) == dict(truth(r)[0])
+
+
+def fresh_process_index(r: redis.Redis) -> FailureIndex:
+    """An index as a new process starts it: nothing in memory, saving after any read."""
+    index = FailureIndex(r, KEY, keys=Keys("resque"))
+    index.save_after = 1
+    return index
+
+
+def test_a_new_process_starts_from_the_saved_index(
+    r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(7)
+    r.rpush(KEY, *[record(rng, rng.random() < 0.5) for _ in range(500)])
+    fresh_process_index(r).current(None)  # the first process builds and saves it
+    r.rpush(KEY, *[record(rng, True) for _ in range(20)])  # then workers append
+    decoded: list[str] = []
+
+    def spy(raw: str, list_queue: str | None) -> tuple[str, str, str, str, str, bool]:
+        decoded.append(raw)
+        return read_row(raw, list_queue)
+
+    monkeypatch.setattr(columns, "read_row", spy)
+    later = fresh_process_index(r)
+    later.save_after = 1000  # 20 new records are not worth saving again
+    with count_redis() as tally:
+        later.current(None)
+    assert indexed(later) == exact(r)
+    assert later.rebuilds == 0
+    assert len(decoded) == 20  # only the records appended since the save
+    assert tally.round_trips == 2  # the saved index, then one look
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_saved_index_is_checked_like_a_built_one(r: redis.Redis, seed: int) -> None:
+    """Every process that starts sees the changes since the save: dashboard changes
+    (followed from the log), appends, and Ruby's removals (a rebuild). (Ruby's retries are
+    not logged: the retried flag catches up at a rebuild, as in a process's own index.)"""
+    rng = random.Random(300 + seed)
+    r.rpush(KEY, *[record(rng, rng.random() < 0.5) for _ in range(200)])
+    fresh_process_index(r).current(None)
+    for step in range(40):
+        ops = [
+            dashboard_change(r, rng) if rng.random() < 0.5 else mutate(r, rng)
+            for _ in range(rng.randint(1, 3))
+        ]
+        classes, exceptions = fresh_process_index(r).counts()
+        want_classes, want_exceptions = truth(r)
+        assert dict(classes) == dict(want_classes), f"step {step} after {ops}"
+        assert dict(exceptions) == dict(want_exceptions), f"step {step} after {ops}"
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda text: text[: len(text) // 2],
+        lambda text: "not json",
+        lambda text: text.replace('"format":1', '"format":99'),
+        lambda text: json.dumps({**json.loads(text), "n": json.loads(text)["n"] + 1}),
+        lambda text: json.dumps({**json.loads(text), "failed_at": "!!"}),
+    ],
+)
+def test_an_unreadable_saved_index_is_ignored(r: redis.Redis, spoil: object) -> None:
+    rng = random.Random(9)
+    r.rpush(KEY, *[record(rng, True) for _ in range(100)])
+    fresh_process_index(r).current(None)
+    saved = Keys("resque").failure_index(KEY)
+    r.set(saved, spoil(r.get(saved)))  # type: ignore[operator]
+    index = fresh_process_index(r)
+    assert indexed(index) == exact(r)
+
+
+def test_the_fast_reader_says_what_failed_job_says() -> None:
+    """read_row skips what the index does not need; on every record it reads what a
+    FailedJob reads, odd ones included (msgspec refuses them: FailedJob reads those)."""
+    odd = [
+        "not json",
+        "[1,2]",
+        '{"payload":"{\\"class\\":\\"Raw\\",\\"args\\":[]}"}',
+        '{"payload":{"class":"ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper",'
+        '"args":[{"job_class":"SendMail"}]},"exception":"E","error":"x 12"}',
+        '{"payload":{"class":5},"exception":{"a":1},"error":7,"failed_at":false}',
+        '{"payload":[1],"exception":false,"error":"","queue":3,"retried_at":0}',
+        '{"payload":{"class":"A","args":[NaN]},"exception":"E"}',
+        '{"payload":{"class":"A"},"exception":"\\ud800","error":"1e400","x":1e400}',
+        '{"payload":{"class":"A","class":"B"},"retried_at":"2026-01-01","queue":"q"}',
+        '{"payload":null,"exception":null,"error":null,"failed_at":null}',
+    ]
+    rng = random.Random(5)
+    for raw in odd + [record(rng, True) for _ in range(50)]:
+        for list_queue in (None, "mail"):
+            job = FailedJob(0, raw, list_queue)
+            want = (job.display_class, job.exception, job.error, job.queue,
+                    job.failed_at_text, job.retried)  # fmt: skip
+            assert read_row(raw, list_queue) == want, raw

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 
@@ -10,7 +11,7 @@ import redis
 
 from resque_web import Resque
 from resque_web.failure import FailedJob, backend_for, build_record, digest
-from resque_web.model import Dashboard, FailureFilter
+from resque_web.model import BulkOperation, Dashboard, FailureFilter
 
 FAILED_AT = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d [A-Z+\-0-9]+$")
 
@@ -102,27 +103,35 @@ def test_action_on_a_vanished_failure_changes_nothing(ruby_data: redis.Redis) ->
     assert ruby_data.lrange("resque:failed", 0, -1) == snapshot
 
 
+def run(d: Dashboard, action: str, where: FailureFilter) -> BulkOperation:
+    """A bulk operation on the `failed` list, run to its end (the one bulk engine)."""
+    op = d.bulk.create(action, None, where, None)
+    found = d.bulk.step(op.id, budget=math.inf)
+    assert found is not None and found.status == "done", found
+    return found
+
+
 def test_filtered_bulk_actions_touch_only_matches(ruby_data: redis.Redis) -> None:
     d = Dashboard(Resque(ruby_data))
     zero = FailureFilter(exception="ZeroDivisionError")
     matching = d.failures.page(per_page=500, filter=zero).total
     assert matching > 0
     before = ruby_data.lrange("resque:failed", 0, -1)
-    assert d.failures.retry_all(filter=zero).count == matching
+    assert run(d, "retry", zero).done == matching
     after = ruby_data.lrange("resque:failed", 0, -1)
     for old, new in zip(before, after, strict=True):
         if '"ZeroDivisionError"' in old:
             assert "retried_at" in new
         else:
             assert old == new
-    assert d.failures.clear(filter=zero).count == matching
+    assert run(d, "remove", zero).done == matching
     assert d.failures.count() == 120 - matching
 
 
 def test_clear_retried_removes_exactly_the_retried(ruby_data: redis.Redis) -> None:
     d = Dashboard(Resque(ruby_data))
-    result = d.failures.clear_retried()
-    assert result.count == 24
+    result = run(d, "remove", FailureFilter(retried=True))
+    assert result.done == 24
     remaining = [json.loads(raw) for raw in ruby_data.lrange("resque:failed", 0, -1)]
     assert len(remaining) == 96 and not any("retried_at" in f for f in remaining)
 
@@ -157,14 +166,14 @@ def test_retry_all_under_concurrent_workers_loses_and_duplicates_nothing(
     for t in threads:
         t.start()
     try:
-        result = Dashboard(resque).failures.retry_all(filter=FailureFilter(job_class="J"))
+        result = run(Dashboard(resque), "retry", FailureFilter(job_class="J"))
     finally:
         stop.set()
         for t in threads:
             t.join()
     popped += r.lrange("resque:queue:q", 0, -1)
     retried_args = sorted(json.loads(p)["args"][0] for p in popped)
-    assert result.count == 1500
+    assert result.done == 1500
     assert retried_args == list(range(1500))
     listed = [json.loads(x) for x in r.lrange("resque:failed", 0, -1)]
     assert sum(1 for f in listed if f["payload"]["class"] == "Late") == writer_count[0]

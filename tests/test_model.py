@@ -34,7 +34,7 @@ def test_resque_namespace_figures(ruby_data: redis.Redis) -> None:
     assert not d.failures.multi_queue
     assert d.failures.count() == 120
     assert sum(1 for f in d.failures.page(per_page=500).items if f.retried) == 24
-    assert len(dict(d.failures.classes())) == 14
+    assert len(dict(d.failures.facets()[0])) == 14
 
 
 def test_resque_mq_namespace_has_per_queue_failure_lists(ruby_data: redis.Redis) -> None:

@@ -220,14 +220,15 @@ def test_remove_holds_and_restore_brings_back(r: redis.Redis) -> None:
     assert d.failures.remove(None, 4, victim.digest, held).ok
     assert r.lrange("resque:web:holding:x1", 0, -1) == [victim.raw]
     assert 0 < r.ttl("resque:web:holding:x1") <= 60
-    cleared = d.audit.hold("x2")
-    assert d.failures.clear(None, None, cleared).count == 9
-    assert r.llen(KEY) == 0 and r.llen("resque:web:holding:x2") == 9
-    assert d.failures.restore(None, "resque:web:holding:x2") == 9
+    op = d.bulk.create("remove", None, FailureFilter(), None)  # clear: held whole
+    assert (d.bulk.step(op.id) or op).done == 9
+    held_all = f"resque:web:holding:{op.hold}"
+    assert r.llen(KEY) == 0 and r.llen(held_all) == 9
+    assert d.failures.restore(None, held_all) == 9
     assert d.failures.restore(None, "resque:web:holding:x1") == 1
     want = [record("Archive", "KeyError", f"e{i}") for i in range(10)]
     assert sorted(r.lrange(KEY, 0, -1)) == sorted(want)
-    assert not r.exists("resque:web:holding:x1", "resque:web:holding:x2")
+    assert not r.exists("resque:web:holding:x1", held_all)
 
 
 def test_edited_retry_pushes_new_args_and_marks_the_failure(r: redis.Redis) -> None:

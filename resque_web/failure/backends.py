@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from .. import payload as jsonp
 from .. import times
 from .record import build_record
-from .store import FailureList
 
 if TYPE_CHECKING:
     from ..client import Resque
@@ -45,9 +44,6 @@ class RedisBackend:
     def save_record(self, record: dict[str, Any]) -> None:
         self.resque.redis.rpush(self.resque.keys.failed, jsonp.encode(record, "failure"))
 
-    def list_for(self, queue: str | None = None) -> FailureList:
-        return FailureList(self.resque.redis, self.resque.keys, self.resque.keys.failed)
-
 
 class RedisMultiQueueBackend(RedisBackend):
     """One list per queue, ``<queue>_failed``, registered in ``failed_queues``."""
@@ -61,16 +57,6 @@ class RedisMultiQueueBackend(RedisBackend):
         pipe.sadd(keys.failed_queues, keys.failed_queue_name(queue))
         pipe.rpush(keys.failed_queue(queue), jsonp.encode(record, "failure"))
         pipe.execute()
-
-    def list_for(self, queue: str | None = None) -> FailureList:
-        keys = self.resque.keys
-        return FailureList(
-            self.resque.redis,
-            keys,
-            keys.failed_queue(queue or ""),
-            queue=queue,
-            retried_stamp=times.retried_at_multi_queue,
-        )
 
 
 class RedisRetrySuppressionBackend(RedisBackend):

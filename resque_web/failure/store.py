@@ -332,46 +332,18 @@ class FailureList:
             return lambda f: _Op(f, "", None)
         return lambda f: self._retry_op(f, remove)
 
-    # Acting on many -------------------------------------------------------------
-    def retry_all(self, where: Predicate | None = None, remove: bool = False) -> ActionResult:
-        done = self._bulk(lambda f: self._retry_op(f, remove), where)
-        return ActionResult(True, f"Retried {done:,} failure{'s' if done != 1 else ''}.", done)
-
-    def remove_all(self, where: Predicate | None = None, hold: Hold | None = None) -> ActionResult:
-        """Remove every failure matching ``where``; without a predicate, delete the list
-        (or, with ``hold``, make it the holding list)."""
-        if where is None and hold is not None:
+    # Acting on many (the bulk engine, resque_web.model.bulk, runs these) ---------------
+    def remove_all(self, hold: Hold | None = None) -> ActionResult:
+        """Remove every failure at once: delete the list, or (with ``hold``) make it the
+        holding list, atomically."""
+        if hold is not None:
             count = int(self._clear_hold(keys=[self.key, hold.key], args=[hold.ttl]))
-        elif where is None:
+        else:
             pipe = self.redis.pipeline(transaction=True)
             pipe.llen(self.key)
             pipe.delete(self.key)
             count = int(pipe.execute()[0])
-        else:
-            count = self._bulk(lambda f: _Op(f, "", None), where, hold)
         return ActionResult(True, f"Cleared {count:,} failure{'s' if count != 1 else ''}.", count)
-
-    def clear_retried(self, hold: Hold | None = None) -> ActionResult:
-        count = self._bulk(lambda f: _Op(f, "", None), lambda f: f.retried, hold)
-        return ActionResult(
-            True, f"Cleared {count:,} retried failure{'s' if count != 1 else ''}.", count
-        )
-
-    def _bulk(
-        self,
-        make: Callable[[FailedJob], _Op | None],
-        where: Predicate | None,
-        hold: Hold | None = None,
-    ) -> int:
-        """Walk the list from the head, one atomic chunk at a time."""
-        done = 0
-        start = 0
-        while True:
-            chunk = self.chunk(start, make, where, hold)
-            done += chunk.done
-            if chunk.finished:
-                return done
-            start = chunk.next_start
 
     def chunk(
         self,
@@ -381,7 +353,8 @@ class FailureList:
         hold: Hold | None = None,
         size: int = CHUNK,
     ) -> Chunk:
-        """Act on the matching failures among the ``size`` records from ``start``, atomically.
+        """Act on the matching failures among the ``size`` records from ``start``, atomically
+        (one step of a bulk operation).
 
         Workers only append at the tail, so positions ahead of the cursor stay put; when
         someone else removes failures meanwhile, the chunk's checks fail and it is read

@@ -19,14 +19,21 @@ from .delayed import (
 )
 from .failure_filter import FailureFilter, FilterError
 from .failure_index import GroupSummary
-from .failures import INDEX_WAIT, FailureListInfo, Failures, Selection
+from .failures import (
+    INDEX_WAIT,
+    FailureListInfo,
+    Failures,
+    FailureView,
+    NoSuchFailureList,
+    Selection,
+)
 from .history import History, Sampler, Series
 from .keyspace import KeyContent, Keyspace, KeySummary
-from .page import Page
+from .page import Page, Paging
 from .queues import QueueNotFound, Queues, QueueSummary
 from .retry import Retries, RetryJob, RetryScan
 from .schedule import Schedule, ScheduleRow, ScheduleView
-from .stats import ResqueStats, Stats
+from .stats import ResqueStats, Stats, Summary
 from .statuses import Statuses, StatusRow
 from .workers import WorkerInfo, Workers, WorkingJob
 
@@ -47,6 +54,7 @@ __all__ = [
     "FailedJob",
     "FailureFilter",
     "FailureListInfo",
+    "FailureView",
     "Failures",
     "FilterError",
     "GroupSummary",
@@ -55,7 +63,9 @@ __all__ = [
     "KeyContent",
     "KeySummary",
     "Keyspace",
+    "NoSuchFailureList",
     "Page",
+    "Paging",
     "QueueNotFound",
     "QueueSummary",
     "Queues",
@@ -72,6 +82,7 @@ __all__ = [
     "Stats",
     "StatusRow",
     "Statuses",
+    "Summary",
     "TimestampNotFound",
     "WorkerInfo",
     "Workers",

@@ -7,6 +7,9 @@ any client) runs chunks for a short time under a lock, so a closed browser leave
 operation paused where it was, any process can resume it, and two tabs never run it at
 once. Every chunk is one atomic, identity-checked Lua call on records checked against the
 whole filter, so nothing outside the filter is touched while workers keep appending.
+Removing everything (no filter) is one atomic clear instead, held for the undo window.
+The failure page's "retry all", "clear" and "clear retried" (of one list or of every
+list) are operations too: the one engine for acting on many failures.
 
     pending --step--> running --step...--> done
                          |  \\--cancel--> cancelled
@@ -35,6 +38,12 @@ CHUNK = 500
 LOCK_MS = 30_000
 KEEP_SECONDS = 7 * 86400
 KEEP_OPERATIONS = 200
+# How the failure page's actions word what they did.
+PAGE_ACTIONS = {
+    "failed.retry_all": "Retried {n:,} failure{s}.",
+    "failed.clear": "Cleared {n:,} failure{s}.",
+    "failed.clear_retried": "Cleared {n:,} retried failure{s}.",
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,9 @@ class BulkOperation:
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     message: str = ""
+    # The failure page's own actions (failed.retry_all, failed.clear, failed.clear_retried)
+    # run as operations too; they keep their name in the audit log and their wording.
+    audit_action: str = ""
 
     @property
     def where(self) -> FailureFilter:
@@ -88,12 +100,22 @@ class BulkOperations:
         self.failures = Failures(resque, retry_removes=retry_removes)
 
     def create(
-        self, action: str, list_queue: str | None, where: FailureFilter, user: str | None
+        self,
+        action: str,
+        list_queue: str | None,
+        where: FailureFilter,
+        user: str | None,
+        audit_action: str = "",
     ) -> BulkOperation:
         if action not in ACTIONS:
             raise ValueError(f"unknown bulk action {action!r}")
-        expected = self.failures.select(list_queue, where).total
-        op = BulkOperation(action, list_queue, where.to_args(), expected, user=user)
+        if where.active:
+            expected = self.failures.select(list_queue, where).total
+        else:
+            expected = self.failures.count(list_queue)
+        op = BulkOperation(
+            action, list_queue, where.to_args(), expected, user=user, audit_action=audit_action
+        )
         if action == "remove" and self.audit.undo_ttl > 0:
             op = replace(op, hold=op.id)
         self._save(op, new=True)
@@ -136,6 +158,16 @@ class BulkOperations:
             if self.redis.get(lock) == token:
                 self.redis.delete(lock)
 
+    def run(self, ops: list[BulkOperation], budget: float = STEP_BUDGET) -> list[BulkOperation]:
+        """Step each operation in turn, for up to ``budget`` seconds in all (each gets at
+        least one step); the operations as they then stand."""
+        deadline = time.monotonic() + budget
+        out = []
+        for op in ops:
+            left = max(0.0, deadline - time.monotonic())
+            out.append(self.step(op.id, left) or op)
+        return out
+
     def cancel(self, op_id: str) -> BulkOperation | None:
         op = self.get(op_id)
         if op is None or op.finished:
@@ -165,7 +197,10 @@ class BulkOperations:
         deadline = time.monotonic() + budget
         done, scanned, anchors = op.done, op.scanned, op.anchors
         finished = False
-        while True:
+        if op.action == "remove" and not where.active and op.cursor == 0 and not op.done:
+            # Everything: one atomic clear (the list becomes the holding list: O(1)).
+            done, finished = failures.remove_all(hold).count, True
+        while not finished:
             chunk = failures.chunk(cursor, make, predicate, hold, CHUNK)
             done += chunk.done
             scanned += chunk.scanned
@@ -211,6 +246,8 @@ class BulkOperations:
     def _summary(self, op: BulkOperation, lead: str) -> str:
         verb = "retried" if op.action == "retry" else "removed"
         plural = "s" if op.done != 1 else ""
+        if op.audit_action in PAGE_ACTIONS and lead == "Finished:":
+            return PAGE_ACTIONS[op.audit_action].format(n=op.done, s=plural)
         return f"{lead} {op.done:,} failure{plural} {verb} matching {op.where.describe()}."
 
     def _log(self, op: BulkOperation) -> None:
@@ -218,7 +255,7 @@ class BulkOperations:
         expires = time.time() + self.audit.undo_ttl if op.hold and op.done else None
         self.audit.record(
             AuditEntry(
-                f"failed.bulk_{op.action}",
+                op.audit_action or f"failed.bulk_{op.action}",
                 name,
                 op.done,
                 op.message,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .. import times
@@ -16,7 +16,8 @@ from ..client import Resque
 from ..failure import ActionResult, FailedJob, FailureList, Hold
 from .failure_filter import FailureFilter
 from .failure_index import FailureIndex, GroupSummary, indexes
-from .page import Page, clamp_page, clamp_per_page
+from .page import Page, Paging, clamp_page, clamp_per_page
+from .scripts import FAILURE_LISTS, SET_CHUNK, SET_CHUNK_SIZE, set_lengths
 
 # Text search reads records; it stops after this long and says the result is partial.
 TEXT_BUDGET = 2.0
@@ -67,6 +68,42 @@ class FailureListInfo:
     count: int
 
 
+def failure_lists(
+    plain: int | str, counts: Mapping[str, int], queue_of: Callable[[str], str]
+) -> list[FailureListInfo]:
+    """The lists a script reported: ``failed`` (when it holds failures, or is the only
+    one) and each per-queue list (``counts``: its length by name), by name."""
+    names = sorted(counts.items())
+    out = []
+    if int(plain) or not names:
+        out.append(FailureListInfo("failed", None, int(plain)))
+    out += [FailureListInfo(name, queue_of(name), int(count)) for name, count in names]
+    return out
+
+
+class NoSuchFailureList(LookupError):
+    """A per-queue failure list that ``failed_queues`` does not name."""
+
+    def __init__(self, queue: str) -> None:
+        super().__init__(f"There is no failure list for queue {queue!r}.")
+        self.queue = queue
+
+
+@dataclass(frozen=True)
+class FailureView:
+    """One look at a failure list: what ``/failed`` and ``/api/v1/failed`` show."""
+
+    list_queue: str | None  # the per-queue list shown, None for the single `failed` list
+    lists: list[FailureListInfo]
+    multi: bool  # failures are kept per queue
+    filter: FailureFilter
+    page: Page[FailedJob] | None  # None: /failed with per-queue lists only lists them
+    selection: Selection | None  # the filter's matches (None without a filter)
+    counting: tuple[int, int] | None  # (indexed, total) while the index catches up
+    facets: dict[str, list[tuple[str, int]]]  # value counts per dimension (none while counting)
+    group: tuple[str, str] | None  # (exception, fingerprint) of the filter's group
+
+
 class Failures:
     def __init__(self, resque: Resque, retry_removes: bool = False) -> None:
         self.resque = resque
@@ -74,6 +111,12 @@ class Failures:
         self.keys = resque.keys
         self.retry_removes = retry_removes
         self._multi: bool | None = None
+        self._lists = self.redis.register_script(FAILURE_LISTS)
+        self._chunk = self.redis.register_script(SET_CHUNK)
+        # A process's first look at this Redis starts indexing the `failed` list in the
+        # background (the registry starts a new index), so the first page that shows
+        # failures (seconds of work at 100,000 without a saved index) finds it made.
+        indexes.get(self.redis, self.keys.failed, None, self.keys)
 
     @property
     def multi_queue(self) -> bool:
@@ -82,65 +125,135 @@ class Failures:
             self._multi = bool(self.redis.scard(self.keys.failed_queues))
         return self._multi
 
-    def list(self, queue: str | None = None) -> FailureList:
-        if queue is None:
+    def list(self, list_queue: str | None = None) -> FailureList:
+        if list_queue is None:
             return FailureList(self.redis, self.keys, self.keys.failed)
         return FailureList(
             self.redis,
             self.keys,
-            self.keys.failed_queue(queue),
-            queue=queue,
+            self.keys.failed_queue(list_queue),
+            queue=list_queue,
             retried_stamp=times.retried_at_multi_queue,
         )
 
     def lists(self) -> list[FailureListInfo]:
-        """The ``failed`` list and every per-queue list, with counts (two round trips)."""
-        names = sorted(self.redis.smembers(self.keys.failed_queues))
-        self._multi = bool(names)
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.llen(self.keys.failed)
-        for name in names:
-            pipe.llen(self.keys.failed_list(name))
-        counts = pipe.execute()
-        out = []
-        if counts[0] or not names:
-            out.append(FailureListInfo("failed", None, int(counts[0])))
-        for name, count in zip(names, counts[1:]):
-            out.append(FailureListInfo(name, self.keys.queue_of_failed_list(name), int(count)))
-        return out
+        """The ``failed`` list and every per-queue list, with counts (one round trip)."""
+        return self._read_lists(None)[0]
 
-    def count(self, queue: str | None = None) -> int:
-        return self.list(queue).count()
+    def _read_lists(self, list_queue: str | None) -> tuple[list[FailureListInfo], bool]:
+        """The lists, and whether ``list_queue``'s list is one (``failed_queues`` names
+        it): one script call while the lists fit a chunk (SET_CHUNK_SIZE)."""
+        keys = self.keys
+        args: list[object] = [keys.prefix, SET_CHUNK_SIZE]
+        if list_queue is not None:
+            args.append(keys.failed_queue_name(list_queue))
+        plain, cursor, flat, found = self._lists(keys=[keys.failed, keys.failed_queues], args=args)
+        counts = set_lengths(self._chunk, keys.failed_queues, [(keys.prefix, "")], cursor, flat)
+        lists = failure_lists(
+            plain, {name: n for name, (n,) in counts.items()}, keys.queue_of_failed_list
+        )
+        self._multi = any(info.queue is not None for info in lists)
+        return lists, int(found) == 1
 
-    def exists(self, queue: str) -> bool:
+    def count(self, list_queue: str | None = None) -> int:
+        return self.list(list_queue).count()
+
+    def exists(self, list_queue: str) -> bool:
         """Is ``<queue>_failed`` a failure list? Only when ``failed_queues`` names it, as the
         multi-queue backend (Ruby's and ours) records every list it writes. A key that merely
         exists under that name may be anything (a pending queue ``queue:x_failed`` reached
         as ``/failed/queue:x``, the dashboard's own ``web:`` keys): never a failure list."""
-        name = self.keys.failed_queue_name(queue)
-        return bool(self.redis.sismember(self.keys.failed_queues, name))
+        return self._read_lists(list_queue)[1]
+
+    def view(
+        self,
+        list_queue: str | None,
+        where: FailureFilter,
+        paging: Paging,
+        wait: float | None = INDEX_WAIT,
+        *,
+        queue_filter_names_list: bool = False,
+        list_only_when_multi: bool = False,
+    ) -> FailureView:
+        """A page of one failure list under ``where``, with its counts: three round trips
+        when the list's index is current (the lists, the index's look, the page's rows).
+
+        Raises :class:`NoSuchFailureList` for an unknown per-queue list. With
+        ``queue_filter_names_list`` (the API's older spelling), ``?queue=`` names the list
+        when failures are kept per queue. With ``list_only_when_multi`` (the page), the
+        per-queue lists are only listed while the plain ``failed`` list is empty. The index
+        is waited for at most ``wait`` seconds (None: as long as it takes); until it is
+        current, rows come from reading the list from the page's end and counts are left
+        out (``counting`` says how far the index got)."""
+        named = list_queue
+        if named is None and queue_filter_names_list and where.queue:
+            named = where.queue
+        lists, found = self._read_lists(named)
+        multi = bool(self._multi)
+        if list_queue is None and named is not None and multi:
+            list_queue, where = named, where.without("queue")
+        if list_queue is not None and not found:
+            raise NoSuchFailureList(list_queue)
+        plain = next((i for i in lists if i.queue is None), None)
+        view = FailureView(list_queue, lists, multi, where, None, None, None, {}, None)
+        if list_only_when_multi and list_queue is None and multi and plain is None:
+            return view
+        known = next((i.count for i in lists if i.queue == list_queue), 0)
+        failures = self.list(list_queue)
+        index = self._ready(failures, wait)
+        selection = None
+        if where.active:
+            want = paging.page * paging.per_page
+            selection = self._select(failures, index, where, TEXT_BUDGET, want, paging.newest_first)
+        page = self._page(failures, paging, where, selection, known)
+        if index is None:
+            return replace(
+                view, page=page, selection=selection, counting=(self.index(failures).n, known)
+            )
+        group = index.group(where.group) if where.group else None
+        facets = index.facets(refresh=False)
+        return replace(view, page=page, selection=selection, facets=facets, group=group)
 
     def page(
         self,
-        queue: str | None = None,
+        list_queue: str | None = None,
         page: int = 1,
         per_page: int = 20,
         newest_first: bool = True,
         filter: FailureFilter | None = None,
         selection: Selection | None = None,
     ) -> Page[FailedJob]:
-        per_page = clamp_per_page(per_page)
-        failures = self.list(queue)
-        if filter is not None and filter.active:
-            selection = selection or self.select(queue, filter)
-            return self._filtered_page(failures, page, per_page, newest_first, filter, selection)
-        number = max(1, page)
-        total, rows = failures.slice((number - 1) * per_page, per_page, newest_first)
+        failures = self.list(list_queue)
+        where = filter if filter is not None else FailureFilter()
+        if where.active and selection is None:
+            selection = self.select(list_queue, where)
+        return self._page(failures, Paging(page, per_page, newest_first), where, selection)
+
+    def _page(
+        self,
+        failures: FailureList,
+        paging: Paging,
+        where: FailureFilter,
+        selection: Selection | None,
+        known: int | None = None,
+    ) -> Page[FailedJob]:
+        """The page's rows: from the selection's positions under a filter, else one slice
+        (clamped to ``known``, the list's length a moment ago, so a page past the end is
+        read once)."""
+        per_page = clamp_per_page(paging.per_page)
+        if where.active and selection is not None:
+            return self._filtered_page(
+                failures, paging.page, per_page, paging.newest_first, where, selection
+            )
+        number = max(1, paging.page)
+        if known is not None:
+            number = clamp_page(number, per_page, known)
+        total, rows = failures.slice((number - 1) * per_page, per_page, paging.newest_first)
         clamped = clamp_page(number, per_page, total)
         if clamped != number:
             number = clamped
-            total, rows = failures.slice((number - 1) * per_page, per_page, newest_first)
-        return Page(rows, number, per_page, total, newest_first, [f.index for f in rows])
+            total, rows = failures.slice((number - 1) * per_page, per_page, paging.newest_first)
+        return Page(rows, number, per_page, total, paging.newest_first, [f.index for f in rows])
 
     def _filtered_page(
         self,
@@ -158,12 +271,9 @@ class Failures:
         number = clamp_page(page, per_page, total)
         ordered = positions[::-1] if newest_first else positions
         wanted = ordered[(number - 1) * per_page : number * per_page]
-        pipe = self.redis.pipeline(transaction=False)
-        for position in wanted:
-            pipe.lindex(failures.key, position)
         rows = [
             FailedJob(position, raw, failures.queue)
-            for position, raw in zip(wanted, pipe.execute() if wanted else [])
+            for position, raw in zip(wanted, self._read(failures, wanted))
             if raw is not None
         ]
         rows = [row for row in rows if where.matches(row)]
@@ -172,46 +282,42 @@ class Failures:
     def index(self, failures: FailureList) -> FailureIndex:
         return indexes.get(self.redis, failures.key, failures.queue, self.keys)
 
-    def ready(self, queue: str | None, wait: float | None) -> FailureIndex | None:
-        """The list's index brought up to date, waiting at most ``wait`` seconds (None:
-        as long as it takes); None when it is still catching up."""
-        index = self.index(self.list(queue))
-        if wait is None:
-            index.refresh()
-            return index
-        return index if index.refresh_within(wait) is not None else None
+    def _ready(self, failures: FailureList, wait: float | None) -> FailureIndex | None:
+        """The list's index brought up to date (one look when nothing changed), waiting at
+        most ``wait`` seconds (None: as long as it takes); None while it catches up."""
+        index = self.index(failures)
+        return index if index.current(wait) else None
 
-    def catch_up(self, queue: str | None, wait: float) -> bool:
-        """Bring the list's index up to date, waiting at most ``wait`` seconds; False
-        while it is still catching up (the calls after this one then need not wait)."""
-        return self.ready(queue, wait) is not None
-
-    def warm(self) -> None:
-        """Start indexing the ``failed`` list in the background (a process's first
-        request), so the first look at the failures does not wait for it."""
-        self.index(self.list()).start()
-
-    def progress(self, queue: str | None = None) -> tuple[int, int]:
+    def progress(self, list_queue: str | None = None) -> tuple[int, int]:
         """(failures indexed, failures in the list) of an index still catching up."""
-        failures = self.list(queue)
+        failures = self.list(list_queue)
         return self.index(failures).n, failures.count()
 
     def select(
         self,
-        queue: str | None,
+        list_queue: str | None,
         where: FailureFilter,
         budget: float = TEXT_BUDGET,
         wait: float | None = None,
+    ) -> Selection:
+        """The failures ``where`` covers: from the index, then (text) a bounded search;
+        with ``wait``, a search of the newest while the index catches up."""
+        failures = self.list(list_queue)
+        return self._select(failures, self._ready(failures, wait), where, budget)
+
+    def _select(
+        self,
+        failures: FailureList,
+        index: FailureIndex | None,
+        where: FailureFilter,
+        budget: float,
         want: int | None = None,
         newest_first: bool = True,
     ) -> Selection:
-        """The failures ``where`` covers: from the index, then (text) a bounded search.
-        With ``wait``, an index still catching up after that long is not waited for: the
-        list is searched from the end the page starts at for SCAN_BUDGET, or until
-        ``want`` matches (what the page shows) are found, and the selection says
-        ``counting``."""
-        failures = self.list(queue)
-        index = self.ready(queue, wait)
+        """The failures ``where`` covers: from ``index``, then (text) a bounded search.
+        Without a current index the list is searched from the end the page starts at for
+        SCAN_BUDGET, or until ``want`` matches (what the page shows) are found, and the
+        selection says ``counting``."""
         if index is None:
             everything = range(failures.count())
             found = self._bounded_search(
@@ -309,21 +415,23 @@ class Failures:
 
     def groups(
         self,
-        queue: str | None = None,
+        list_queue: str | None = None,
         where: FailureFilter | None = None,
         wait: float | None = None,
     ) -> list[GroupSummary] | None:
         """Failures grouped by exception and message fingerprint, from the index (the
         filter's text aside: groups are counted over the indexed dimensions); None when
         the index is still catching up after ``wait`` seconds."""
-        index = self.ready(queue, wait)
+        index = self._ready(self.list(list_queue), wait)
         if index is None:
             return None
         return index.groups(where.indexed if where and where.active else None, refresh=False)
 
-    def samples(self, queue: str | None, groups: Sequence[GroupSummary]) -> dict[str, FailedJob]:
+    def samples(
+        self, list_queue: str | None, groups: Sequence[GroupSummary]
+    ) -> dict[str, FailedJob]:
         """An example failure of each group (its newest), read in one round trip."""
-        failures = self.list(queue)
+        failures = self.list(list_queue)
         pipe = self.redis.pipeline(transaction=False)
         for group in groups:
             pipe.lindex(failures.key, group.sample)
@@ -334,87 +442,49 @@ class Failures:
                 out[group.id] = failure
         return out
 
-    def all_facets(
-        self, queue: str | None = None, wait: float | None = None
-    ) -> dict[str, list[tuple[str, int]]] | None:
-        """(value, count) for class, exception, queue and group, commonest first; None
-        when the index is still catching up after ``wait`` seconds."""
-        index = self.ready(queue, wait)
-        return None if index is None else index.facets(refresh=False)
-
-    def group_label(self, queue: str | None, group: str) -> tuple[str, str] | None:
-        """(exception, fingerprint) of a group id in this list, if known."""
-        return self.index(self.list(queue)).group(group)
-
     def matching(
-        self, queue: str | None = None, where: FailureFilter | None = None, chunk: int = 1000
+        self, list_queue: str | None = None, where: FailureFilter | None = None, chunk: int = 1000
     ) -> Iterator[FailedJob]:
         """Every failure ``where`` covers, oldest first, read ``chunk`` records at a time
         (for exports: memory stays flat however long the list)."""
-        for failure in self.list(queue).scan(chunk=chunk):
+        for failure in self.list(list_queue).scan(chunk=chunk):
             if where is None or where(failure):
                 yield failure
 
     def facets(
-        self, queue: str | None = None
+        self, list_queue: str | None = None
     ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         """(class, count) and (exception, count) over the whole list, commonest first."""
-        return self.index(self.list(queue)).counts()
-
-    def classes(self, queue: str | None = None) -> list[tuple[str, int]]:
-        return self.facets(queue)[0]
-
-    def exceptions(self, queue: str | None = None) -> list[tuple[str, int]]:
-        return self.facets(queue)[1]
+        return self.index(self.list(list_queue)).counts()
 
     # Actions ------------------------------------------------------------------
-    def retry(self, queue: str | None, index: int, digest: str) -> ActionResult:
-        return self.list(queue).retry(index, digest, remove=self.retry_removes)
+    def retry(self, list_queue: str | None, position: int, digest: str) -> ActionResult:
+        return self.list(list_queue).retry(position, digest, remove=self.retry_removes)
 
     def remove(
-        self, queue: str | None, index: int, digest: str, hold: Hold | None = None
+        self, list_queue: str | None, position: int, digest: str, hold: Hold | None = None
     ) -> ActionResult:
-        return self.list(queue).remove(index, digest, hold)
+        return self.list(list_queue).remove(position, digest, hold)
 
     def act_on(
         self,
-        queue: str | None,
+        list_queue: str | None,
         rows: list[tuple[int, str]],
         action: str,
         hold: Hold | None = None,
     ) -> ActionResult:
-        """Retry or remove exactly the selected failures, named by (index, digest)."""
-        return self.list(queue).act_on(rows, action, self.retry_removes, hold)
+        """Retry or remove exactly the selected failures, named by (position, digest)."""
+        return self.list(list_queue).act_on(rows, action, self.retry_removes, hold)
 
     def retry_edited(
-        self, queue: str | None, index: int, digest: str, args: list[object]
+        self, list_queue: str | None, position: int, digest: str, args: list[object]
     ) -> ActionResult:
-        return self.list(queue).retry_edited(index, digest, args)
+        return self.list(list_queue).retry_edited(position, digest, args)
 
-    def get(self, queue: str | None, index: int, digest: str) -> FailedJob | None:
+    def get(self, list_queue: str | None, position: int, digest: str) -> FailedJob | None:
         """The failure the user saw (found again if it moved), or None when it is gone."""
-        return self.list(queue).locate(index, digest)
+        return self.list(list_queue).locate(position, digest)
 
-    def retry_all(
-        self,
-        queue: str | None = None,
-        filter: FailureFilter | None = None,
-    ) -> ActionResult:
-        where = filter if filter is not None and filter.active else None
-        return self.list(queue).retry_all(where, remove=self.retry_removes)
-
-    def clear(
-        self,
-        queue: str | None = None,
-        filter: FailureFilter | None = None,
-        hold: Hold | None = None,
-    ) -> ActionResult:
-        where = filter if filter is not None and filter.active else None
-        return self.list(queue).remove_all(where, hold)
-
-    def clear_retried(self, queue: str | None = None, hold: Hold | None = None) -> ActionResult:
-        return self.list(queue).clear_retried(hold)
-
-    def restore(self, queue: str | None, hold_key: str) -> int:
+    def restore(self, list_queue: str | None, hold_key: str) -> int:
         """Put held failures back at the end of their list; how many came back."""
-        return self.list(queue).restore(hold_key)
+        return self.list(list_queue).restore(hold_key)

@@ -26,6 +26,15 @@ def clamp_page(number: int, per_page: int, total: int) -> int:
     return min(max(1, number), page_count(total, per_page))
 
 
+@dataclass(frozen=True)
+class Paging:
+    """Which page a view asks for: its number, its size and the order."""
+
+    page: int = 1
+    per_page: int = 20
+    newest_first: bool = False
+
+
 @dataclass
 class Page(Generic[T]):
     """Rows ``items`` of page ``number``; ``indexes`` are their positions in the Redis list."""

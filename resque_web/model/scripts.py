@@ -64,10 +64,15 @@ return {cursor, flat}
 # Key names come in as prefixes from resque_web.keys (the one module that spells them).
 # KEYS: queues set, workers set, failed_queues set, failed list, processed, failed counter
 # ARGV: queue key prefix (Keys.queue("")), worker key prefix, namespace prefix (Keys.prefix),
-#       "0" to skip counting the busy workers, chunk size
-# -> {workers, working (-1 when skipped), failed list length, processed, failed,
-#     queues cursor, JSON [name, size, ...], failed_queues cursor, JSON [name, length, ...]}:
-#    the first chunk of each set; a cursor other than "0" says SET_CHUNK has more to read.
+#       "0" to skip counting the busy workers, chunk size, the failed-list suffix
+#       ("_failed") to also read each queue's <queue>_failed length ("" to skip)
+# -> {workers, working (-1 when skipped), plain failed list's length, processed, failed,
+#     1/0 whether failures are kept per queue (failed_queues not empty),
+#     queues cursor, JSON [name, size(, failed size), ...], failed_queues cursor,
+#     JSON [name, length, ...]}: the first chunk of each set; a cursor other than "0" says
+#     SET_CHUNK has more to read. Failed sizes only with per-queue lists.
+# One pass answers a whole page while the sets fit a chunk: /overview and /queues show
+# numbers, a page of queues and the failure lists from this one call.
 SUMMARY = (
     _COUNT_EXISTING
     + _SET_CHUNK
@@ -75,6 +80,7 @@ SUMMARY = (
 local call = redis.call
 local queue_prefix, worker_prefix, prefix = ARGV[1], ARGV[2], ARGV[3]
 local count = tonumber(ARGV[5])
+local suffix = ARGV[6] or ''
 local workers, working = 0, -1
 if ARGV[4] ~= '0' then
   local ids = call('SMEMBERS', KEYS[2])
@@ -82,10 +88,28 @@ if ARGV[4] ~= '0' then
 else
   workers = call('SCARD', KEYS[2])
 end
-local qcursor, queues = set_chunk(KEYS[1], '0', count, {{queue_prefix, ''}})
+local multi = call('SCARD', KEYS[3]) > 0
+local lengths = {{queue_prefix, ''}}
+if multi and suffix ~= '' then lengths[2] = {prefix, suffix} end
+local qcursor, queues = set_chunk(KEYS[1], '0', count, lengths)
 local fcursor, lists = set_chunk(KEYS[3], '0', count, {{prefix, ''}})
 return {workers, working, call('LLEN', KEYS[4]), call('GET', KEYS[5]) or '0',
-        call('GET', KEYS[6]) or '0', qcursor, queues, fcursor, lists}
+        call('GET', KEYS[6]) or '0', multi and 1 or 0, qcursor, queues, fcursor, lists}
+"""
+)
+
+# KEYS: failed list, failed_queues set; ARGV: namespace prefix, chunk size, then optionally
+# the bare name of one queue's failure list (``<queue>_failed``) to look for
+# -> {plain failed list's length, failed_queues cursor, first chunk of the failure lists
+#    (JSON [name, n, ...]; SET_CHUNK reads the rest), 1/0 whether the named list is one
+#    (registered in failed_queues; -1 when none was named)}
+FAILURE_LISTS = (
+    _SET_CHUNK
+    + """
+local found = -1
+if ARGV[3] then found = redis.call('SISMEMBER', KEYS[2], ARGV[3]) end
+local cursor, lists = set_chunk(KEYS[2], '0', tonumber(ARGV[2]), {{ARGV[1], ''}})
+return {redis.call('LLEN', KEYS[1]), cursor, lists, found}
 """
 )
 

@@ -11,14 +11,12 @@ from typing import Any
 from .. import payload as jsonp
 from .. import times
 from ..client import Resque
+from ..defaults import PRUNE_INTERVAL
 from ..job import Job
 from .convert import as_int
 from .page import Page, clamp_page, clamp_per_page
 from .scripts import ROSTER, WORKER_ROWS, WORKING, json_array
 
-# Resque 3.0 prunes a worker whose heartbeat is older than prune_interval, which defaults to
-# five heartbeat intervals of 60 s.
-PRUNE_INTERVAL = 300
 # Workers read in full per script call (a page is at most 500; Lua's unpack() takes ~8,000).
 LOAD_BATCH = 1000
 # Stands for the id in a worker key's spelling, to pass the script the text around it.
@@ -108,7 +106,7 @@ class Workers:
     def __init__(
         self,
         resque: Resque,
-        prune_interval: int = PRUNE_INTERVAL,
+        prune_interval: float = PRUNE_INTERVAL,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.resque = resque
@@ -126,29 +124,20 @@ class Workers:
     def ids(self) -> list[str]:
         """Every registered worker id, sorted; read once per request (a Workers object
         lives for one request), however many of the methods below a page calls."""
-        if self._ids is None:
-            self._read_roster(count_working=False)
-        assert self._ids is not None
-        return self._ids
+        return self._read_roster()[0]
 
     def working_count(self) -> int:
         """How many registered workers hold a job (their ``worker:<id>`` key exists),
-        counted in Redis; read with the ids, so a page asking for both (ask this first)
-        makes one round trip."""
-        if self._working is None:
-            self._read_roster(count_working=True)
-        assert self._working is not None
-        return self._working
+        counted in Redis with the ids: in whichever order a page asks, one round trip."""
+        return self._read_roster()[1]
 
-    def _read_roster(self, count_working: bool) -> None:
-        """The ids as one JSON string (not a thousand replies for redis-py to parse) and,
-        when asked, the busy count."""
-        blob, working = self._roster(
-            keys=[self.keys.workers], args=[self.keys.worker(""), "1" if count_working else "0"]
-        )
-        self._ids = sorted(json_array(blob))
-        if count_working:
-            self._working = as_int(working)
+    def _read_roster(self) -> tuple[list[str], int]:
+        """The ids (one JSON string, not a thousand replies for redis-py to parse) and the
+        busy count, read once per request."""
+        if self._ids is None or self._working is None:
+            blob, working = self._roster(keys=[self.keys.workers], args=[self.keys.worker(""), "1"])
+            self._ids, self._working = sorted(json_array(blob)), as_int(working)
+        return self._ids, self._working
 
     def count(self) -> int:
         """How many workers are registered (SCARD unless the ids were read already)."""
@@ -209,9 +198,6 @@ class Workers:
             counts[host] = counts.get(host, 0) + end - i
             i = end
         return dict(sorted(counts.items()))
-
-    def on_host(self, host: str) -> list[WorkerInfo]:
-        return self._load(self._of_host(host))
 
     def _of_host(self, host: str) -> list[str]:
         """The sorted ids whose host is ``host``: a slice found by binary search (plus an
@@ -295,10 +281,6 @@ def _duration(seconds: float) -> str:
     if hours < 48:
         return f"{hours} h {minutes} min"
     return f"{hours // 24} days"
-
-
-def _host(worker_id: str) -> str:
-    return worker_id.partition(":")[0]
 
 
 def _run_at(raw: str) -> str | None:

@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 from .app import create_app
-from .blueprint import DashboardBlueprint, dashboard, make_blueprint, render_page
+from .blueprint import DashboardBlueprint, make_blueprint
+from .request import dashboard, render_page
 from .settings import Settings
 from .tabs import Tab, register_tab
 

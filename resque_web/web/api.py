@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, request, url_for
 
-from ..model import INDEX_WAIT, FailedJob, Job, Page, QueueNotFound, WorkerInfo
+from ..model import FailedJob, Job, Page, QueueNotFound, WorkerInfo
 from ..payload import bounded
-from .blueprint import dashboard
 from .exceptions import PageError
-from .paging import page_args
+from .paging import page_args, path_url
+from .request import dashboard
 from .views.failed import filter_from
-from .views.queues import path_url
 
 if TYPE_CHECKING:
     from .blueprint import DashboardBlueprint
@@ -150,12 +149,11 @@ def api_workers() -> Response:
     """A page of workers (``?page=&per_page=``, 100 a page by default)."""
     d = dashboard()
     args = page_args(newest_first_default=False, per_page_default=100)
-    working = d.workers.working_count()  # first: the same script reads the ids
     page = d.workers.page(args.page, args.per_page)
     return jsonify(
         {
             "total": page.total,
-            "working": working,
+            "working": d.workers.working_count(),
             "page": page.number,
             "per_page": page.per_page,
             "pages": page.pages,
@@ -165,30 +163,22 @@ def api_workers() -> Response:
 
 
 def api_failed(queue: str | None = None) -> Response:
-    d = dashboard()
-    where = filter_from(request.args)
     # The list: the path, ?list=, or (as before, with per-queue lists) ?queue=; with the
     # single `failed` list, ?queue= filters it by the failures' queue.
-    queue = queue or request.args.get("list") or None
-    if queue is None and where.queue and d.failures.multi_queue:
-        queue, where = where.queue, where.without("queue")
-    if queue is not None and not d.failures.exists(queue):
-        raise PageError(404, "No such failure list", f"No failure list for queue {queue!r}.")
-    args = page_args(newest_first_default=True)
-    current = d.failures.catch_up(queue, INDEX_WAIT)
-    want = args.page * args.per_page
-    wait = INDEX_WAIT if current else 0  # caught up a moment ago; another request may hold it
-    selection = (
-        d.failures.select(queue, where, wait=wait, want=want, newest_first=args.newest_first)
-        if where.active
-        else None
+    view = dashboard().failures.view(
+        queue or request.args.get("list") or None,
+        filter_from(request.args),
+        page_args(newest_first_default=True),
+        queue_filter_names_list=True,
     )
-    page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
-    lists = [{"name": i.name, "queue": i.queue, "count": i.count} for i in d.failures.lists()]
+    where, page, selection = view.filter, view.page, view.selection
+    assert page is not None  # the API always pages
+    lists = [{"name": i.name, "queue": i.queue, "count": i.count} for i in view.lists]
+    counting = view.counting
     return jsonify(
         {
-            "queue": queue,
-            "multi_queue": d.failures.multi_queue,
+            "queue": view.list_queue,
+            "multi_queue": view.multi,
             "lists": lists,
             "filter": {"class": where.job_class, "exception": where.exception, **where.to_args()},
             "complete": selection is None or selection.complete,
@@ -199,9 +189,7 @@ def api_failed(queue: str | None = None) -> Response:
             "approximate": selection is not None and selection.approximate,
             # While the list's index catches up: {indexed, total}; a filter's matches then
             # come from a bounded search, newest first (`complete` says if it read them all).
-            "counting": None
-            if current
-            else dict(zip(("indexed", "total"), d.failures.progress(queue))),
+            "counting": None if counting is None else dict(zip(("indexed", "total"), counting)),
             **page_json(page, [failure_json(f) for f in page.items]),
         }
     )

@@ -14,7 +14,7 @@ from flask import request
 from ..failure import ActionResult, Hold
 from ..model import AuditEntry, AuditLog, BulkOperations, FailureFilter
 from .auth import authenticated
-from .blueprint import current_settings, dashboard
+from .request import current_settings, dashboard
 
 
 def audit_user() -> str | None:
@@ -31,14 +31,11 @@ def audit_user() -> str | None:
 
 
 def audit_log() -> AuditLog:
-    """This request's audit log, with the dashboard's undo window."""
-    log = dashboard().audit
-    log.undo_ttl = current_settings().undo_ttl
-    return log
+    """This request's audit log (with the dashboard's undo window)."""
+    return dashboard().audit
 
 
 def bulk_operations() -> BulkOperations:
-    audit_log()
     return dashboard().bulk
 
 

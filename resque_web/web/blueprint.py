@@ -12,31 +12,31 @@ a host template named ``layout.html`` can neither hide nor be hidden by ours.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_to_bytes
 
-from flask import Blueprint, Flask, Response, current_app, flash, g, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
-from .. import __version__
 from ..client import Resque
-from ..connection import connect, mask_url
+from ..connection import connect
 from ..exact import ERRORS, display, from_bytes, is_exact_text, to_bytes
-from ..model import Dashboard
-from . import limits
+from . import api, errors, limits, views
 from .assets import STATIC, TEMPLATES
 from .formatting import FILTERS
-from .instances import Instance, index_href, switcher
-from .paging import hidden_args, url_with
-from .security import add_headers, allowed, check_request
-from .settings import PER_PAGE_CHOICES, Settings
+from .instances import Instance
+from .paging import PATH_SAFE
+from .request import BLUEPRINTS, current_blueprint, dashboard
+from .security import add_headers, check_request
+from .settings import Settings
 from .tabs import BUILTIN_TABS, TabRegistry
+from .values import TEMPLATE_GLOBALS
 
 Plugin = Callable[["DashboardBlueprint"], None]
 
@@ -52,10 +52,6 @@ class AnyPathConverter(PathConverter):
     def to_url(self, value: Any) -> str:
         data = value if isinstance(value, bytes) else to_bytes(str(value))
         return quote(data, safe=PATH_SAFE)
-
-
-# What Werkzeug's path converter leaves unquoted (BaseConverter.to_url).
-PATH_SAFE = "!$&'()*+,/:;=@"
 
 
 def exact_view_args() -> None:
@@ -110,7 +106,6 @@ class DashboardBlueprint(Blueprint):
         self.tabs = TabRegistry()
         self.template_folders: list[Path] = [TEMPLATES]
         self._resque: Resque | None = None
-        self.warmed = False  # the failure index's warm-up started in this process
         # Several Redis instances (see instances.py): this one's name and its siblings,
         # for the header's switcher; empty for a lone dashboard.
         self.instance_name: str | None = None
@@ -119,6 +114,12 @@ class DashboardBlueprint(Blueprint):
         self.record_once(
             lambda state: state.app.url_map.converters.setdefault("any_path", AnyPathConverter)
         )
+        self.record(self._registered)
+
+    def _registered(self, state: BlueprintSetupState) -> None:
+        """Known to :func:`~.request.current_blueprint` by the name it is registered under
+        (a blueprint may be mounted more than once, under different names)."""
+        state.app.extensions.setdefault(BLUEPRINTS, {})[state.name] = self
 
     def add_url_rule(
         self,
@@ -134,7 +135,7 @@ class DashboardBlueprint(Blueprint):
 
     def add_template_folder(self, folder: str | Path) -> None:
         """Let a plugin's templates ``{% extends "layout.html" %}`` and be rendered with
-        :func:`render_page`. Ours are searched first; name plugin templates uniquely."""
+        :func:`~.request.render_page`. Ours are searched first; name plugin templates uniquely."""
         self.template_folders.append(Path(folder))
 
     @property
@@ -153,10 +154,7 @@ class DashboardBlueprint(Blueprint):
             env = app.jinja_env.overlay(loader=loader, autoescape=True, finalize=_shown)
             # overlay() shares these dicts with the host's environment: copy before adding.
             env.filters = {**app.jinja_env.filters, **FILTERS}
-            env.globals = dict(app.jinja_env.globals)
-            from .values import TEMPLATE_GLOBALS  # late: values needs this module
-
-            env.globals.update(TEMPLATE_GLOBALS)
+            env.globals = {**app.jinja_env.globals, **TEMPLATE_GLOBALS}
             envs[self.name] = env
         return env
 
@@ -196,9 +194,6 @@ def make_blueprint(
     bp = DashboardBlueprint(base, name=name)
     for tab in BUILTIN_TABS:
         bp.tabs.register(tab)
-
-    from . import api, errors, views  # late: they import this module's helpers
-
     bp.before_request(_before_request)
     bp.url_defaults(exact_url_values)
     bp.after_request(add_headers)
@@ -220,110 +215,6 @@ def _before_request() -> Response | None:
     exact_view_args()
     exact_query_args()
     refused = check_request(bp.settings)
-    if refused is None and not bp.warmed:
-        # This process's first request: index the failures in the background now, so the
-        # first look at them (seconds of work at 100,000) finds the counts made.
-        bp.warmed = True
-        dashboard().failures.warm()
+    if refused is None:
+        dashboard()  # this process's first one starts indexing the failures
     return refused
-
-
-def current_blueprint() -> DashboardBlueprint:
-    """The dashboard blueprint handling this request."""
-    found = g.get("resque_web_blueprint")
-    if found is not None:
-        return found
-    bp = current_app.blueprints.get(request.blueprint or "")
-    if not isinstance(bp, DashboardBlueprint):
-        raise RuntimeError("not inside a resque-web dashboard request")
-    g.resque_web_blueprint = bp
-    return bp
-
-
-def current_settings() -> Settings:
-    return current_blueprint().settings
-
-
-def dashboard() -> Dashboard:
-    """This request's data layer: one :class:`~resque_web.model.Dashboard` per request."""
-    found: Dashboard | None = g.get("resque_web_dashboard")
-    if found is None:
-        bp = current_blueprint()
-        found = Dashboard(bp.resque, retry_removes=bp.settings.retry_removes)
-        g.resque_web_dashboard = found
-    return found
-
-
-def can(action: str) -> bool:
-    """For templates: show an action's button only to those who may use it."""
-    return allowed(current_settings(), action)
-
-
-# Flash messages ride in the session cookie (browsers drop cookies over 4 KB): each is cut
-# to FLASH_BYTES as the cookie spells it (JSON, non-ASCII escaped), and the oldest unseen
-# ones go first beyond FLASH_TOTAL, whatever names Redis holds.
-FLASH_BYTES = 500
-FLASH_TOTAL = 1500
-
-
-def _cookie_size(message: str) -> int:
-    return len(json.dumps(message))
-
-
-def bounded_flash(message: str) -> str:
-    """``message``, cut so that it takes at most FLASH_BYTES in the session cookie."""
-    if _cookie_size(message) <= FLASH_BYTES:
-        return message
-    cut = message[:FLASH_BYTES]
-    while _cookie_size(cut) > FLASH_BYTES - 6:  # room for the ellipsis, escaped
-        cut = cut[: len(cut) * 3 // 4]
-    return cut + "\u2026"
-
-
-def notify(ok: bool, message: str) -> None:
-    """Show ``message`` on the next page (flash needs a secret key; without one, skip)."""
-    if not current_app.secret_key:
-        return
-    flash(bounded_flash(message), "success" if ok else "error")
-    pending = session.get("_flashes", [])
-    while len(pending) > 1 and sum(_cookie_size(m) for _, m in pending) > FLASH_TOTAL:
-        pending.pop(0)
-    session["_flashes"] = pending
-
-
-def layout_context(bp: DashboardBlueprint) -> dict[str, Any]:
-    settings = bp.settings
-    tabs = []
-    for tab in bp.tabs:
-        if not tab.shown():
-            continue
-        href = url_for(tab.endpoint)
-        current = request.path == href or request.path.startswith(href.rstrip("/") + "/")
-        tabs.append({"tab": tab, "href": href, "current": current})
-    shown = next((t["tab"].endpoint for t in tabs if t["current"]), None)
-    return {
-        "instances": switcher(bp.instances, bp.instance_name, shown) if bp.instances else [],
-        "instances_index": index_href() if bp.instances else None,
-        "settings": settings,
-        "tabs": tabs,
-        "namespace": settings.namespace,
-        "redis_server": mask_url(settings.redis_url),
-        "poll_interval": settings.poll_interval,
-        "read_only": settings.read_only,
-        "per_page_choices": PER_PAGE_CHOICES,
-        "version": __version__,
-        "can": can,
-        "here": url_for(request.endpoint or ".overview", **(request.view_args or {})),
-        "url_with": url_with,
-        "hidden_args": hidden_args,
-    }
-
-
-def render_page(template: str, **context: Any) -> str:
-    """Render one of the dashboard's templates (or a plugin's) inside its layout."""
-    bp = current_blueprint()
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    app.update_template_context(context)
-    for key, value in layout_context(bp).items():
-        context.setdefault(key, value)
-    return bp.jinja_env(app).get_template(template).render(context)

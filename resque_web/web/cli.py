@@ -13,7 +13,7 @@ import click
 
 from ..connection import DEFAULT_URL, mask_url
 from ..keys import DEFAULT_NAMESPACE
-from .blueprint import DashboardBlueprint
+from . import DashboardBlueprint
 from .hosts import LOOPBACK_NAMES
 from .instances import parse_instances
 from .settings import DEFAULT_HOST, DEFAULT_POLL_INTERVAL, DEFAULT_PORT, normalize_prefix

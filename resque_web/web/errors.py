@@ -19,9 +19,10 @@ from flask import Response, current_app, jsonify, make_response, request, url_fo
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from ..connection import mask_url
+from ..model import NoSuchFailureList
 from ..model.integrity import wrong_types
-from .blueprint import current_blueprint, render_page
 from .exceptions import PageError
+from .request import current_blueprint, render_page
 from .security import is_api_request
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 def register(bp: DashboardBlueprint) -> None:
     bp.register_error_handler(PageError, page_error)
+    bp.register_error_handler(NoSuchFailureList, no_such_failure_list)
     for error in REDIS_ERRORS:
         bp.register_error_handler(error, redis_unavailable)
     bp.register_error_handler(redis.ResponseError, redis_refused)
@@ -75,6 +77,13 @@ def error_response(
 
 def page_error(error: PageError) -> Response:
     return error_response(error.status, error.title, error.message, error.back)
+
+
+def no_such_failure_list(error: NoSuchFailureList) -> Response:
+    """The one 404 for a per-queue failure list that is not there (the model raises it)."""
+    return error_response(
+        404, "No such failure list", str(error), back=("All failures", url_for(".failed"))
+    )
 
 
 def redis_unavailable(error: Exception) -> Response:

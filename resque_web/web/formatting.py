@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask
-
 from ..failure.record import digest
 from ..payload import display_json
 
@@ -121,9 +119,3 @@ FILTERS = {
     "ttl_text": ttl_text,
     "span": span,
 }
-
-
-def init_filters(env_owner: Flask | Any) -> None:
-    """Install the filters on a Jinja environment (or anything with ``.filters``)."""
-    env = getattr(env_owner, "jinja_env", env_owner)
-    env.filters.update(FILTERS)

@@ -10,16 +10,17 @@ shows a different job than the one the page listed.
 
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, g, request, url_for
 
 from ..exact import is_exact_text, to_bytes
 from ..failure import FailedJob
 from ..failure.record import digest as sha1
 from ..model.keyspace import STRING_PREVIEW
 from . import inputs
-from .blueprint import current_blueprint, dashboard
 from .exceptions import PageError
 from .formatting import PREVIEW
+from .paging import path_url, query_string
+from .request import current_blueprint, dashboard
 
 # A queue item longer than this is deleted by position and digest, not by carrying it back.
 FORM_VALUE_LIMIT = 16_384
@@ -28,15 +29,12 @@ FORM_VALUE_LIMIT = 16_384
 def value_url(
     key: str, index: int | None = None, field: str | None = None, digest: str | None = None
 ) -> str:
-    """The raw view of one value of ``key`` (a name without the namespace)."""
-    args: dict[str, object] = {"raw": 1}
-    if index is not None:
-        args["index"] = index
-    if field is not None:
-        args["field"] = field
-    if digest is not None:
-        args["digest"] = digest
-    return url_for(".stats_key", key=key, **args)
+    """The raw view of one value of ``key`` (a name without the namespace). The key's
+    path is built once per request (a page links a value on every row)."""
+    link = g.get("resque_web_value_url")
+    if link is None:
+        link = g.resque_web_value_url = path_url(".stats_key", "key")
+    return link(key) + query_string({"raw": 1, "index": index, "field": field, "digest": digest})
 
 
 def queue_item_url(queue: str, index: int, raw: str) -> str:

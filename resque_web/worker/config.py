@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..defaults import HEARTBEAT_INTERVAL, PRUNE_INTERVAL
+
 # Worker#work(interval = 5.0): seconds to sleep when every queue is empty (lib/resque/worker.rb).
 DEFAULT_INTERVAL = 5.0
-# Resque::DEFAULT_HEARTBEAT_INTERVAL = 60 and DEFAULT_PRUNE_INTERVAL = 60 * 5 (lib/resque.rb);
-# Ruby reads no environment variable for either.
-HEARTBEAT_INTERVAL = 60.0
-PRUNE_INTERVAL = 300.0
 # RESQUE_TERM_TIMEOUT, default 4.0: how long a TERM'd child gets before KILL (worker.rb).
 TERM_TIMEOUT = 4.0
 FAILURE_BACKENDS = ("redis", "redis_multi_queue", "redis_retry_suppression")

@@ -15,5 +15,5 @@ def busy_index(app: Flask) -> FailureIndex:
     bp = app.blueprints["resque_web"]
     assert isinstance(bp, DashboardBlueprint)
     index = Failures(bp.resque).index(Failures(bp.resque).list())
-    index.refresh()
+    index.current(None)
     return index

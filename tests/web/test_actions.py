@@ -9,6 +9,8 @@ import redis
 from flask.testing import FlaskClient
 
 from resque_web.failure import digest
+from resque_web.model import bulk
+from resque_web.web.views.failed import listing
 
 from .html import forms, parse, text
 
@@ -151,6 +153,39 @@ def test_multi_queue_every_list(mq_client: FlaskClient, r: redis.Redis) -> None:
     assert "Cleared 13 failures in 4 lists." in flash(mq_client, "/failed")
     for name in ("critical", "default", "reports-nightly", "ünïcode-队列"):
         assert r.llen(f"resque_mq:{name}_failed") == 0
+
+
+def test_a_long_bulk_action_goes_on_from_its_progress_page(
+    client: FlaskClient, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retry all runs through the resumable bulk engine: what does not finish in the
+    request (here: one chunk of 10) goes on from the operation's page, step by step (the
+    page runs them by itself right after this POST only)."""
+    monkeypatch.setattr(bulk, "CHUNK", 10)
+    monkeypatch.setattr(listing, "RUN_HERE", 0.0)
+    response = client.post("/failed", data={"action": "retry_all"})
+    assert response.status_code == 303 and "/failed/bulk/" in response.headers["Location"]
+    op = response.headers["Location"].rsplit("/", 1)[-1]
+    assert r.llen("resque:queue:critical") + r.llen("resque:queue:default") - 704 - 204 > 0
+    # The user's own POST handed it over: its page runs the steps, once (a later visit
+    # to the page only shows it paused, as any other GET of it).
+    assert 'data-run="1"' in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-run="0"' in client.get(response.headers["Location"]).get_data(as_text=True)
+    steps = 0
+    while not get_op(client, op)["finished"]:
+        client.post(f"/failed/bulk/{op}/step", headers={"Accept": "application/json"})
+        steps += 1
+    assert steps >= 1
+    found = get_op(client, op)
+    assert found["status"] == "done" and found["message"] == "Retried 120 failures."
+    listed = [json.loads(raw) for raw in r.lrange("resque:failed", 0, -1)]
+    assert len(listed) == 120 and all(f.get("retried_at") for f in listed)
+    audit = client.get("/api/v1/audit").get_json()["items"][0]
+    assert audit["action"] == "failed.retry_all" and audit["count"] == 120
+
+
+def get_op(client: FlaskClient, op: str) -> dict[str, object]:
+    return client.get(f"/api/v1/failed/bulk/{op}").get_json()
 
 
 def test_unknown_action_is_a_400(client: FlaskClient) -> None:

@@ -78,13 +78,14 @@ def test_the_password_is_never_shown(private_redis: RedisServer) -> None:
 def test_an_unexpected_error_is_a_clean_500(
     redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resque_web.model import Queues
+    from resque_web.model import Queues, Stats
 
     def broken(self: object) -> None:
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(Queues, "all", broken)
     monkeypatch.setattr(Queues, "page_of_names", broken)
+    monkeypatch.setattr(Stats, "summary", broken)
     app = create_app({"REDIS_URL": redis_url, "PROPAGATE_EXCEPTIONS": False})
     for url, kind in (("/queues", "text/html"), ("/api/v1/queues", "application/json")):
         response = app.test_client().get(url)

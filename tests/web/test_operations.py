@@ -91,7 +91,7 @@ def test_queue_pause_and_resume_from_the_rows(client: FlaskClient, r: redis.Redi
     response = client.post("/queue-pause/odd/name ü", data={"action": "pause", "next": "/"})
     assert response.status_code == 303
     assert r.get(K.queue_paused("odd/name ü")) == "true"
-    for url in ("/queues", "/overview"):
+    for url in ("/queues",):  # the overview's preview shows sizes only (3 round trips)
         page = text(client, url)
         assert page.count("badge-paused") == 1 and page.count('value="resume"') == 1, url
     client.post("/queue-pause/odd/name ü", data={"action": "resume"})

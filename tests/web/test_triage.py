@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from resque_web.failure import FailedJob
 from resque_web.model import FailureFilter, Failures
+from resque_web.model.failure_index import indexes
 from resque_web.web.blueprint import DashboardBlueprint
 from tests.support.busy import busy_index
 from tests.web.html import parse, text
@@ -209,7 +210,7 @@ def test_pages_answer_while_the_index_catches_up(app: Flask, r: redis.Redis) -> 
         assert [f["index"] for f in api["items"]] == shown
         groups = client.get("/failed/groups").get_data(as_text=True)
         assert parse(groups).find_all("p", "counting")
-    index.refresh()
+    index.current(None)
     html = client.get("/failed?class=Archive").get_data(as_text=True)
     assert not parse(html).find_all("p", "counting")
     assert int(parse(html).find("b", "total").text().replace(",", "")) == 1000
@@ -236,6 +237,7 @@ def test_the_first_request_starts_indexing_the_failures(app: Flask, r: redis.Red
     """Whatever page a process serves first, its failure index starts catching up in the
     background, so the first look at /failed finds the counts made."""
     r.rpush(KEY, *[failure_record("Mailer", i) for i in range(2500)])
+    indexes.forget()  # a new process
     assert app.test_client().get("/stats/redis").status_code == 200
     bp = app.blueprints["resque_web"]
     assert isinstance(bp, DashboardBlueprint)

@@ -1,4 +1,58 @@
-"""The per-process index of failure lists (see :mod:`.index` for how it stays correct)."""
+"""The failure index: counts and filters over a failure list of any length, in milliseconds.
+
+Five minutes for a newcomer
+---------------------------
+**Why.** ``/failed`` shows, for 100,000 failures, how many there are per job class,
+exception, queue and message group, and pages through any filter of them. Reading and
+decoding 100,000 records per view is what makes Ruby's resque-web take seconds. So each
+dashboard process keeps, per failure list, an index of the records it has read.
+
+**What it holds** (:mod:`.columns`). For the list's first ``n`` records (the *prefix*):
+per record a small integer per dimension (class, exception, queue, group), the failed-at
+epoch and a retried flag; per value the ascending positions that hold it. A filter starts
+from its rarest value's positions and checks the other columns; counts are list lengths;
+the Groups page sums columns (:mod:`.groups`). Pages then read only their rows, and check
+each row against the filter again: the index decides *where* to look, never *what* is
+shown or acted on (actions are identity-checked in Lua anyway).
+
+**How it stays right** (:mod:`.index`, :mod:`.tail`). Nobody tells the index about
+changes: Ruby and Python workers ``RPUSH`` failures, and any dashboard (Ruby's included)
+removes or rewrites them. Before answering, the index takes one *look*, one MULTI: the
+list's length, the change log's counter, the records its prefix check compares, and the
+records appended after the prefix.
+
+* Appends leave the prefix alone: the new records are read and added.
+* A removal shifts every later record one place left, so the record at the prefix's last
+  *change point* (where two neighbouring records differ) or in the run of identical
+  records after it is no longer the one remembered: the check fails.
+* The dashboard's own removals and retries are written to a *change log* by the Lua script
+  that makes them (``<ns>:web:rewrites:<list>``, with a counter). The index applies them
+  (drops the positions, marks them retried) instead of failing the check.
+* Anything else (Ruby's resque-web removed a failure, the list was cleared) fails the
+  check: the index starts again from an empty prefix.
+
+**Never waiting for it** (:mod:`resque_web.model.failures`). Indexing 100,000 records
+takes a second or two, so it happens in a background thread, started by a process's first
+look at a Redis. A page waits at most ``INDEX_WAIT`` (0.15 s); until the index is current
+the page shows rows found by reading the list from the end it starts at, with no counts,
+and refreshes itself. Answers only ever come from a caught-up state.
+
+**Shared between processes** (:mod:`.snapshot`). The process that builds an index saves
+it in Redis (``<ns>:web:failure-index:<list>``); the others, and restarts within a week,
+load it in one GET and check it exactly like their own: no process trusts it further.
+
+**Reading a record fast** (:func:`.columns.read_row`). The index needs six fields of a
+record whose bulk is its backtrace; msgspec decodes only those, and anything msgspec
+refuses (it is stricter than Python's json) is read by ``FailedJob`` itself.
+
+**What following the change log buys** (``bench/cold_index.py``, bench/RESULTS.md): a
+dashboard removal in the middle of 100,000 failures costs each process tens of
+milliseconds with the counts kept; the same removal unlogged costs each process a rebuild
+(seconds of CPU, counts withheld meanwhile). Kept for that.
+
+Entry points: ``indexes.get(...)`` (one index per list and Redis in a process) and, on an
+index, ``current(wait)``, ``counts()``, ``facets()``, ``select(filter)``, ``groups()``.
+"""
 
 from ..failure_filter import NONE
 from .columns import DIMENSIONS, Columns

@@ -37,7 +37,7 @@ re-checked against the filter, so a change between the check and the read cannot
 wrong row on the page; bulk actions check every record they touch against the filter.
 
 A rebuild of 100,000 records takes seconds, so pages ask with a budget
-(:meth:`FailureIndex.refresh_within`): the work runs in a background thread and a page that
+(:meth:`FailureIndex.current`): the work runs in a background thread and a page that
 cannot wait shows what it can without counts (see :mod:`resque_web.model.failures`).
 """
 
@@ -51,10 +51,11 @@ from dataclasses import dataclass, field
 
 import redis
 
-from ...failure import FailedJob, digest
+from ...failure import digest
 from ...failure.store import REWRITE_LOG_CAP
 from ...keys import Keys
 from ..failure_filter import FailureFilter
+from . import snapshot
 from .columns import Columns, Memo
 from .groups import GroupSummary, summarize
 from .tail import WINDOW, Tail
@@ -118,6 +119,11 @@ class FailureIndex:
         keys = keys or Keys(key.rsplit(":", 1)[0] if ":" in key else "")
         self._log = keys.rewrites(key)
         self._log_count = keys.rewrite_count(key)
+        self._snapshot = keys.failure_index(key)
+        self._snapshot_tried = False  # since the last reset
+        self._snapshot_seen = 0  # hash() of the last snapshot loaded: never load it twice
+        self._unsaved = 0  # records read since the last save or load
+        self.save_after = snapshot.SAVE_AFTER
         self._state = _State()  # what is being brought up to date
         self._shown = self._state  # what answers: the last state that was caught up
         self._memo = Memo()
@@ -125,7 +131,8 @@ class FailureIndex:
         self._build: _Build | None = None
         self._build_lock = threading.Lock()
         self._groups_cache: tuple[object, list[GroupSummary]] | None = None
-        self._groups_lock = threading.Lock()
+        self._groups_lock = threading.Lock()  # and the facets'
+        self._facets_cache: tuple[object, dict[str, list[tuple[str, int]]]] | None = None
         self.rebuilds = 0  # how often the prefix check failed (for tests and benchmarks)
 
     @property
@@ -138,7 +145,17 @@ class FailureIndex:
         return (self.rebuilds, self._shown.columns.n, self._shown.rewrites)
 
     # Keeping it current --------------------------------------------------------
-    def refresh(self) -> int:
+    def current(self, wait: float | None) -> bool:
+        """Bring the index up to date, waiting at most ``wait`` seconds (None: as long as it
+        takes; 0: start catching up in the background, as a process's first request does).
+        False while it is still catching up; a Redis error in the background is raised
+        here."""
+        if wait is None:
+            self._refresh()
+            return True
+        return self._refresh_within(wait) is not None
+
+    def _refresh(self) -> int:
         """Bring the index up to date; returns the list's length. One round trip when
         nothing changed, plus one per CHUNK new failures."""
         with self._lock:
@@ -147,8 +164,8 @@ class FailureIndex:
                 if total is not None:
                     return total
 
-    def refresh_within(self, seconds: float) -> int | None:
-        """:meth:`refresh`, waited for at most ``seconds``: the list's length, or None
+    def _refresh_within(self, seconds: float) -> int | None:
+        """:meth:`_refresh`, waited for at most ``seconds``: the list's length, or None
         while it still runs. A few steps (at most a CHUNK of new records) are taken here;
         the rest, or a rebuild, in a background thread (a Redis error in it is raised
         here)."""
@@ -163,14 +180,14 @@ class FailureIndex:
                         break  # a long read ahead: not on this request's time
             finally:
                 self._lock.release()
-        return self.start().wait(seconds)
+        return self._start().wait(seconds)
 
-    def start(self) -> _Build:
+    def _start(self) -> _Build:
         """Begin bringing the index up to date in the background (a process's warm-up,
         or a rebuild a page cannot wait for), unless that is under way already."""
         with self._build_lock:
             if self._build is None or not self._build.running:
-                self._build = _Build(self.refresh)
+                self._build = _Build(self._refresh)
             return self._build
 
     def _step(self) -> int | None:
@@ -181,6 +198,10 @@ class FailureIndex:
         length once the index is caught up, None while there is more to do."""
         state = self._state
         n, tail = state.columns.n, state.tail
+        if not n and not self._snapshot_tried:
+            self._snapshot_tried = True
+            if self._load():
+                return None  # check what was loaded like any other prefix
         pipe = self.redis.pipeline(transaction=True)
         pipe.llen(self.key)
         pipe.get(self._log_count)
@@ -199,11 +220,13 @@ class FailureIndex:
         if n and not self._intact(total, replies[3], replies[4]):
             self._reset(count)
             return None
-        for offset, raw in enumerate(raws):
-            state.columns.add(FailedJob(n + offset, raw, self.queue), self._memo)
+        state.columns.extend(raws, self.queue, self._memo)
         state.tail.extend(n, raws)
+        self._unsaved += len(raws)
         if state.columns.n < total:
             return None
+        if self._unsaved >= self.save_after:
+            self._save(state)
         # Answers come from here on: a rebuild under way never shows its partial counts
         # to a request that found the index caught up a moment before.
         self._shown = state
@@ -212,6 +235,30 @@ class FailureIndex:
     def _reset(self, count: int) -> None:
         self.rebuilds += 1
         self._state = _State(rewrites=count)
+        self._snapshot_tried = False  # another process may have saved a newer one
+        self._unsaved = 0
+
+    def _load(self) -> bool:
+        """Start from the index another process saved (:mod:`.snapshot`), unless it is the
+        one loaded last time (that one failed its check since)."""
+        text = self.redis.get(self._snapshot)
+        if not text or hash(text) == self._snapshot_seen:
+            return False
+        self._snapshot_seen = hash(text)
+        found = snapshot.load(text)
+        if found is None:
+            return False
+        columns, tail, rewrites = found
+        self._state = _State(columns=columns, rewrites=rewrites, tail=tail)
+        self._unsaved = 0
+        return True
+
+    def _save(self, state: _State) -> None:
+        """Save a caught-up index for the other processes (kept a week)."""
+        text = snapshot.dump(state.columns, state.tail, state.rewrites)
+        self.redis.set(self._snapshot, text, ex=snapshot.TTL)
+        self._snapshot_seen = hash(text)
+        self._unsaved = 0
 
     def _follow(self, count: int) -> bool | None:
         """Apply the change log's entries since the last look: removals drop positions,
@@ -280,21 +327,27 @@ class FailureIndex:
     # Asking it ----------------------------------------------------------------
     def counts(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         """(class, count) and (exception, count), commonest first, over the whole list."""
-        self.refresh()
+        self._refresh()
         dims = self._shown.columns.dims
         return dims["class"].counts(), dims["exception"].counts()
 
     def facets(self, refresh: bool = True) -> dict[str, list[tuple[str, int]]]:
         """(value, count) of every dimension, commonest first, over the whole list."""
         if refresh:
-            self.refresh()
-        return {name: dim.counts() for name, dim in self._shown.columns.dims.items()}
+            self._refresh()
+        with self._groups_lock:
+            version = self.version
+            if self._facets_cache is None or self._facets_cache[0] != version:
+                dims = self._shown.columns.dims
+                found = {name: dim.counts() for name, dim in dims.items()}
+                self._facets_cache = (version, found)
+            return self._facets_cache[1]
 
     def select(self, where: FailureFilter, refresh: bool = True) -> list[int]:
         """Ascending positions of the failures matching ``where`` (its text aside): the
         rarest value's positions, checked against the other columns."""
         if refresh:
-            self.refresh()
+            self._refresh()
         columns = self._shown.columns
         wanted: list[tuple[str, str]] = [
             (dim, value)
@@ -336,7 +389,7 @@ class FailureIndex:
     ) -> list[GroupSummary]:
         """Failures by (exception, fingerprint), largest group first, within ``where``."""
         if refresh:
-            self.refresh()
+            self._refresh()
         with self._groups_lock:
             key = (self.version, where.indexed if where else None)
             if self._groups_cache is not None and self._groups_cache[0] == key:
@@ -363,7 +416,8 @@ def _indexed_position(position: int, deleted: list[int]) -> int:
 
 
 class IndexRegistry:
-    """One index per (connection, list key) in this process, shared by its threads."""
+    """One index per (connection, list key) in this process, shared by its threads. A new
+    index starts catching up in the background at once."""
 
     def __init__(self) -> None:
         self._indexes: dict[tuple[str, str], FailureIndex] = {}
@@ -378,7 +432,13 @@ class IndexRegistry:
             index = self._indexes.get((where, key))
             if index is None or index.redis.connection_pool is not client.connection_pool:
                 index = self._indexes[(where, key)] = FailureIndex(client, key, queue, keys)
+                index._start()
             return index
+
+    def forget(self) -> None:
+        """Drop every index (as a new process starts without any)."""
+        with self._lock:
+            self._indexes.clear()
 
 
 indexes = IndexRegistry()

@@ -24,7 +24,6 @@ WINDOW = 16
 
 @dataclass
 class Tail:
-    change_point: int = -1  # last i < n - 1 with record[i] != record[i + 1]
     window: list[str] = field(default_factory=list)  # digests of [window_start, change + 1]
     window_start: int = 0
     last_digest: str = ""  # digest of record[n - 1]
@@ -49,7 +48,6 @@ class Tail:
             known = zip(range(start - len(self.recent), start), self.recent)
             old = [d for p, d in known if p >= first]
             first = max(first, start - len(old))  # `recent` may not reach back that far
-            self.change_point = change
             self.window_start = first
             self.window = old + [
                 digest(raw) for raw in raws[max(0, first - start) : change + 2 - start]
@@ -110,7 +108,6 @@ class TailEdit:
             tail.window = region[:1]
         else:
             first = max(0, change + 2 - WINDOW)
-            tail.change_point = start + change
             tail.window = region[first : change + 2]
             tail.window_start = start + first
         return tail

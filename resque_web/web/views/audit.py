@@ -9,8 +9,8 @@ from flask import jsonify, redirect, url_for
 from werkzeug.wrappers import Response
 
 from ..audit import audit_log, audit_user
-from ..blueprint import current_settings, notify, render_page
 from ..paging import page_args
+from ..request import current_settings, notify, render_page
 from ..security import require
 from ..tabs import Tab
 

@@ -11,8 +11,8 @@ from flask import Response, current_app, jsonify, request, url_for
 
 from ...model import History, Sampler
 from ...model.history import RESOLUTIONS
-from ..blueprint import current_blueprint, dashboard, render_page
 from ..exceptions import PageError
+from ..request import current_blueprint, dashboard, render_page
 from ..settings import as_bool
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from prometheus_client.registry import CollectorRegistry
 
 from ...client import Resque
 from ...model.metrics import Metrics, MetricsSummary
-from ..blueprint import dashboard
+from ..request import dashboard
 
 if TYPE_CHECKING:
     from ..blueprint import DashboardBlueprint

@@ -24,8 +24,8 @@ from ...failure import ActionResult
 from ...model import QueueSummary
 from ...model.operations import PauseState, Pausing, PruneResult, Pruning
 from ..audit import record
-from ..blueprint import current_blueprint, current_settings, dashboard, notify
 from ..exceptions import PageError
+from ..request import current_blueprint, current_settings, dashboard, notify
 from ..security import require
 
 if TYPE_CHECKING:
@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BANNER_TTL = 5.0
-# Pages with pause buttons read the state on every view.
-FRESH_ON = frozenset({"workers", "workers_all", "worker"})
+# The workers pages read the state on every view (a host's page, at its limit of 3 round
+# trips, shows its buttons from the banner's reading, at most BANNER_TTL old).
+FRESH_ON = frozenset({"workers", "workers_all"})
 LEFT_ALONE = {
     "alive": "it sent a heartbeat since, so it is alive",
     "changed": "it took or finished a job since",

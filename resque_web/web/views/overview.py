@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from flask import redirect, url_for
 from werkzeug.wrappers import Response
 
-from ..blueprint import dashboard, render_page
-from .operations import queue_pauses
+from ..request import dashboard, render_page
 from .queues import row_links
 
 if TYPE_CHECKING:
@@ -31,18 +30,19 @@ def overview() -> str:
     """Headline numbers, the first queues and the longest-running jobs, each a fixed-size
     read (links lead to the full lists): the page costs the same at any size."""
     d = dashboard()
-    # One pass over every queue (the pending total) and one over every worker (who is
-    # busy, longest first): the busy count is that list's length, not a second pass.
+    # One pass over every queue (the numbers, the first queues, the failure lists) and one
+    # over every worker (who is busy, longest first), then that page's workers: the busy
+    # count is the busy list's length, not a second pass.
     working = d.workers.working_page(1, PREVIEW)
-    summary = replace(d.stats.resque(count_working=False), working=working.total)
-    queues = d.queues.page_of_names(1, PREVIEW)
+    found = d.stats.summary(count_working=False)
+    summary = replace(found.numbers, working=working.total)
+    queues = found.queue_page(1, PREVIEW)
     return render_page(
         "overview/index.html",
         title="Overview",
         summary=summary,
         queues=queues,
-        **queue_pauses(queues.items),
-        failure_lists=d.failures.lists(),
+        failure_lists=found.failure_lists,
         working=working,
         workers_total=summary.workers,
         **row_links(),

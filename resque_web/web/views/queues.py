@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ...exact import to_bytes
 from ...model import ActionResult, QueueNotFound
 from ...shorten import shorten
 from .. import inputs
 from ..audit import record
-from ..blueprint import PATH_SAFE, current_settings, dashboard, notify, render_page
 from ..exceptions import PageError
-from ..paging import carried_args, page_args
+from ..paging import carried_args, page_args, path_url
+from ..request import current_settings, dashboard, notify, render_page
 from ..security import require
 from .operations import queue_pauses
 
@@ -30,26 +28,6 @@ if TYPE_CHECKING:
 
 PAGING_FIELDS = ("page", "per_page", "order")
 QUEUES_PER_PAGE = 50
-
-
-def path_url(endpoint: str, arg: str) -> Callable[[str], str]:
-    """``url_for(endpoint, **{arg: value})`` for many values of a ``<path:...>`` argument:
-    the route is built once (with a placeholder) and each value quoted as the path
-    converter quotes it. A table of 50 workers links each to its page, its job and its
-    queues: 200 Werkzeug builds made a third of the page's time. Links are remembered for
-    the page, as the same queue names recur on many rows."""
-    marker = "\x00"
-    base = url_for(endpoint, **{arg: marker})
-    head, _, tail = base.partition(quote(marker))
-    made: dict[str, str] = {}
-
-    def link(value: str) -> str:
-        found = made.get(value)
-        if found is None:
-            found = made[value] = f"{head}{quote(to_bytes(value), safe=PATH_SAFE)}{tail}"
-        return found
-
-    return link
 
 
 def row_links() -> dict[str, Callable[[str], str]]:
@@ -71,16 +49,16 @@ def register(bp: DashboardBlueprint) -> None:
 
 
 def queues() -> str:
-    d = dashboard()
     args = page_args(newest_first_default=False, per_page_default=QUEUES_PER_PAGE)
-    page = d.queues.page_of_names(args.page, args.per_page)
+    found = dashboard().stats.summary(count_working=False)  # one pass, one round trip
+    page = found.queue_page(args.page, args.per_page)
     return render_page(
         "queues/index.html",
         title="Queues",
         queues=page,
         **queue_pauses(page.items),
-        failure_lists=d.failures.lists(),
-        stats=d.stats.resque(count_working=False),  # the pending total: one pass, queues only
+        failure_lists=found.failure_lists,
+        stats=found.numbers,
         more_url=None,
         **row_links(),
     )

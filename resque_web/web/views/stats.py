@@ -10,9 +10,9 @@ from flask import Response, redirect, request, url_for
 
 from ...exact import to_bytes
 from .. import inputs
-from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
 from ..paging import MAX_PAGE
+from ..request import dashboard, render_page
 from ..values import whole_value
 
 if TYPE_CHECKING:

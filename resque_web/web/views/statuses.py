@@ -20,9 +20,9 @@ from ...model import Page, StatusRow
 from ...status import CLEARABLE, STATES, Found, Status
 from .. import inputs
 from ..audit import record
-from ..blueprint import current_settings, dashboard, notify, render_page
 from ..exceptions import PageError
 from ..paging import page_args
+from ..request import current_settings, dashboard, notify, render_page
 from ..security import require
 from ..tabs import Tab, register_tab
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from flask import url_for
 
-from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
 from ..paging import page_args
+from ..request import dashboard, render_page
 from .queues import row_links
 
 if TYPE_CHECKING:
@@ -39,8 +39,7 @@ def workers() -> str:
 
 def workers_all() -> str:
     d = dashboard()
-    working = d.workers.working_count()  # first: the same script reads the ids
-    return workers_page("All workers", hosts=d.workers.hosts(), working=working)
+    return workers_page("All workers", hosts=d.workers.hosts(), working=d.workers.working_count())
 
 
 def workers_page(

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from flask import url_for
 
-from ..blueprint import dashboard, render_page
 from ..exceptions import PageError
 from ..paging import page_args
+from ..request import dashboard, render_page
 from .queues import row_links
 
 if TYPE_CHECKING:

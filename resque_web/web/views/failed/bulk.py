@@ -20,8 +20,8 @@ from werkzeug.wrappers import Response
 
 from ....model import BulkOperation
 from ...audit import audit_user, bulk_operations
-from ...blueprint import current_blueprint, current_settings, dashboard, render_page
 from ...exceptions import PageError
+from ...request import current_blueprint, current_settings, dashboard, render_page
 from ...security import require
 from .common import filter_from, list_from
 
@@ -54,7 +54,7 @@ def preview() -> str | Response:
     if request.method == "POST":
         require(current_settings(), PERMISSION[action])
         op = bulk_operations().create(action, queue, where, audit_user())
-        _mark_started(op.id)
+        mark_started(op.id)
         return redirect(url_for(".failed_bulk_op", op_id=op.id), 303)
     selection = dashboard().failures.select(queue, where)
     return render_page(
@@ -86,7 +86,7 @@ def _run_mark() -> str:
     return f"{current_blueprint().name}.bulk_run"
 
 
-def _mark_started(op_id: str) -> None:
+def mark_started(op_id: str) -> None:
     """The user just POSTed to start or continue ``op_id``: its page may run the steps."""
     if current_app.secret_key:
         session[_run_mark()] = op_id
@@ -130,7 +130,7 @@ def step(op_id: str) -> Response:
     op = bulk_operations().step(op_id) or op
     if request.accept_mimetypes.best == "application/json":
         return jsonify(op_json(op))
-    _mark_started(op_id)  # the Continue button: the page goes on with the steps
+    mark_started(op_id)  # the Continue button: the page goes on with the steps
     return redirect(url_for(".failed_bulk_op", op_id=op_id), 303)
 
 

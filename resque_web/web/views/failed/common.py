@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import url_for
 
-from ....model import FailureFilter, FilterError
-from ...blueprint import dashboard
+from ....model import FailureFilter, FilterError, NoSuchFailureList
 from ...exceptions import PageError
+from ...request import dashboard
 
 
 def filter_from(values: Mapping[str, str]) -> FailureFilter:
@@ -24,12 +24,7 @@ def list_from(values: Mapping[str, str]) -> str | None:
     """``?list=<queue>`` names a multi-queue backend's list; absent: the ``failed`` list."""
     queue = values.get("list") or None
     if queue is not None and not dashboard().failures.exists(queue):
-        raise PageError(
-            404,
-            "No such failure list",
-            f"There is no failure list for queue {queue!r}.",
-            back=("All failures", url_for(".failed")),
-        )
+        raise NoSuchFailureList(queue)
     return queue
 
 
@@ -43,13 +38,3 @@ def failed_url(queue: str | None, where: FailureFilter | None = None, **args: An
     if queue is None:
         return url_for(".failed", **args)
     return url_for(".failed_queue", queue=queue, **args)
-
-
-def scoped(
-    endpoint: str, queue: str | None, where: FailureFilter | None = None, **args: Any
-) -> str:
-    """A triage page (groups, bulk, export) for one list and filter."""
-    if queue is not None:
-        args["list"] = queue
-    args.update(where.to_args() if where else {})
-    return url_for(endpoint, **args)

@@ -17,8 +17,8 @@ from .... import payload as jsonp
 from ....model import FailedJob
 from ... import inputs
 from ...audit import record
-from ...blueprint import current_settings, dashboard, notify, render_page
 from ...exceptions import PageError
+from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 from .common import failed_url, list_from, list_name
 

@@ -18,8 +18,8 @@ from flask import Response, request, stream_with_context
 from ....exact import to_bytes
 from ....model import FailedJob
 from ....payload import bounded, display_json
-from ...blueprint import dashboard
 from ...formatting import iso_time
+from ...request import dashboard
 from .common import filter_from, list_from, list_name
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from ....model import INDEX_WAIT, FailedJob, GroupSummary
 from ....payload import bounded
-from ...blueprint import dashboard, render_page
+from ...request import dashboard, render_page
 from .common import failed_url, filter_from, list_from
 
 if TYPE_CHECKING:

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import redirect, request
+from flask import redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from ....model import INDEX_WAIT, ActionResult, FailureFilter
+from ....model import ActionResult, FailureFilter, NoSuchFailureList
 from ....model.failure_filter import ARGS
 from ... import inputs
-from ...audit import hold, record
-from ...blueprint import current_settings, dashboard, notify, render_page
+from ...audit import audit_user, bulk_operations, hold, record
 from ...exceptions import PageError
 from ...limits import MAX_SELECTED_ROWS
 from ...paging import carried_args, page_args
+from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 from ..retry import attempts_on
+from .bulk import mark_started
 from .common import failed_url, filter_from, list_name
 
 if TYPE_CHECKING:
@@ -38,6 +39,15 @@ BULK = {
     "clear_retried": "failed.clear_retried",
 }
 SELECTED = {"retry_selected": "failed.retry", "remove_selected": "failed.remove"}
+RUN_HERE = 2.0  # seconds a bulk action runs in the request before its progress page takes over
+
+
+class RunningElsewhere(Exception):
+    """A bulk action that did not finish in the request: go on on its progress page."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -56,58 +66,30 @@ def back_url(queue: str | None, form: MultiDict[str, str]) -> str:
 
 
 def failed(queue: str | None = None) -> str | Response:
-    d = dashboard()
-    if queue is not None and not d.failures.exists(queue):
-        raise PageError(
-            404,
-            "No such failure list",
-            f"There is no failure list for queue {queue!r}.",
-            back=("All failures", failed_url(None)),
-        )
     if request.method == "POST":
+        if queue is not None and not dashboard().failures.exists(queue):
+            raise NoSuchFailureList(queue)
         return failed_action(queue)
-    lists = d.failures.lists()
-    multi = d.failures.multi_queue
-    # With per-queue lists, /failed lists them; it pages the plain `failed` list only when
-    # that list holds something (failures from before the backend was switched).
-    show_page = queue is not None or not multi or any(i.queue is None for i in lists)
-    args = page_args(newest_first_default=True)
-    where = filter_from(request.args)
-    page = selection = group = counting = None
-    facets: dict[str, list[tuple[str, int]]] | None = {}
-    if show_page:
-        # A process's first look at a long list: the index catches up in the background
-        # while this page shows rows without counts (and says so).
-        current = d.failures.catch_up(queue, INDEX_WAIT)
-        # Caught up a moment ago: another request may hold the index for a moment.
-        wait = INDEX_WAIT if current else 0
-        if where.active:
-            want = args.page * args.per_page
-            selection = d.failures.select(
-                queue, where, wait=wait, want=want, newest_first=args.newest_first
-            )
-        page = d.failures.page(queue, args.page, args.per_page, args.newest_first, where, selection)
-        facets = d.failures.all_facets(queue, wait=wait) if current else None
-        if facets is None:
-            counting = d.failures.progress(queue)
-        if where.group:
-            group = d.failures.group_label(queue, where.group)
-    facets = facets or {}
+    view = dashboard().failures.view(
+        queue, filter_from(request.args), page_args(newest_first_default=True),
+        list_only_when_multi=True,
+    )  # fmt: skip
+    facets = view.facets
     return render_page(
         "failed/index.html",
         title="Failed" if queue is None else f"Failed in {queue}",
         queue=queue,
-        lists=lists,
-        multi=multi,
-        page=page,
-        filter=where,
-        selection=selection,
-        counting=counting,
-        group=group,
+        lists=view.lists,
+        multi=view.multi,
+        page=view.page,
+        filter=view.filter,
+        selection=view.selection,
+        counting=view.counting,
+        group=view.group,
         classes=facets.get("class", []),
         exceptions=facets.get("exception", []),
         queues=facets.get("queue", []),
-        retry_attempts=attempts_on(page.items) if page is not None else {},
+        retry_attempts=attempts_on(view.page.items) if view.page is not None else {},
     )
 
 
@@ -145,7 +127,11 @@ def failed_action(queue: str | None) -> Response:
         record(f"failed.{action}", name, result, list_queue=queue, held=held)
     elif action in BULK:
         require(current_settings(), BULK[action])
-        result = bulk(action, queue, filter_from(form), every_list=form.get("scope") == "all")
+        try:
+            result = bulk(action, queue, filter_from(form), every_list=form.get("scope") == "all")
+        except RunningElsewhere as running:
+            notify(True, "Still running: this page shows its progress.")
+            return redirect(running.url, 303)
     else:
         raise PageError(400, "Bad request", f"Unknown failure action {action!r}.")
     notify(result.ok, result.message)
@@ -157,29 +143,25 @@ def _row(index: str, digest: str) -> tuple[int, str]:
 
 
 def bulk(action: str, queue: str | None, where: FailureFilter, every_list: bool) -> ActionResult:
-    """One bulk action on one list, or (``every_list``, multi-queue backend) on each list.
-    Clears hold what they remove for the undo window; each list's action is audited."""
-    failures = dashboard().failures
-    queues = [i.queue for i in failures.lists()] if every_list else [queue]
-    results = []
-    for name in queues:
-        held = None
-        if action == "retry_all":
-            result = failures.retry_all(name, where)
-        elif action == "clear":
-            held = hold()
-            result = failures.clear(name, where, held)
-        else:
-            held = hold()
-            result = failures.clear_retried(name, held)
-        record(f"failed.{action}", list_name(name), result, where, name, held)
-        results.append(result)
-    if len(results) == 1:
-        return results[0]
-    count = sum(r.count for r in results)
+    """One bulk action on one list, or (``every_list``, multi-queue backend) on each list:
+    a bulk operation per list (each audited, clears held for the undo window), run for a
+    moment here. What is left runs from the operation's progress page."""
+    ops = bulk_operations()
+    queues = [i.queue for i in dashboard().failures.lists()] if every_list else [queue]
+    kind = "retry" if action == "retry_all" else "remove"
+    scope = FailureFilter(retried=True) if action == "clear_retried" else where
+    started = [ops.create(kind, name, scope, audit_user(), f"failed.{action}") for name in queues]
+    found = ops.run(started, RUN_HERE)
+    running = [op for op in found if not op.finished]
+    if running:
+        mark_started(running[0].id)  # the user's own POST: its page goes on with the steps
+        raise RunningElsewhere(url_for(".failed_bulk_op", op_id=running[0].id))
+    if len(found) == 1:
+        return ActionResult(True, found[0].message, found[0].done)
+    count = sum(op.done for op in found)
     verb = {"retry_all": "Retried", "clear": "Cleared", "clear_retried": "Cleared retried"}
     return ActionResult(
-        all(r.ok for r in results),
-        f"{verb[action]} {count:,} failure{'s' if count != 1 else ''} in {len(results)} lists.",
+        True,
+        f"{verb[action]} {count:,} failure{'s' if count != 1 else ''} in {len(found)} lists.",
         count,
     )

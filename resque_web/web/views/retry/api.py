@@ -11,9 +11,9 @@ from flask import Response, jsonify
 
 from ....model import RetryJob
 from ....model.delayed import TimestampNotFound
-from ...blueprint import dashboard
 from ...exceptions import PageError
 from ...paging import page_args
+from ...request import dashboard
 from .pages import epoch_from
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import redis
 
 from ....model import FailedJob, Retries
-from ...blueprint import current_blueprint, dashboard
+from ...request import current_blueprint, dashboard
 
 TTL = 10.0
 TAB = "retry"

@@ -15,9 +15,9 @@ from flask import Response, jsonify, url_for
 
 from ....model import DelayedJob, DelayedTimestamp, Job, Page, ScheduleRow, TimestampNotFound
 from ....model.delayed import epoch_time
-from ...blueprint import current_settings, dashboard
 from ...exceptions import PageError
 from ...paging import page_args
+from ...request import current_settings, dashboard
 from .delayed import counted, epoch_from, run_search, search_terms
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ from werkzeug.wrappers import Response
 from ....model import DelayedSearch, DelayedTotals, TimestampNotFound
 from ... import inputs
 from ...audit import record
-from ...blueprint import current_settings, dashboard, notify, render_page
 from ...exceptions import PageError
 from ...paging import carried_args, page_args
+from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 
 if TYPE_CHECKING:

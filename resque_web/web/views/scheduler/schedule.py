@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 
 from ... import inputs
 from ...audit import record
-from ...blueprint import current_settings, dashboard, notify, render_page
 from ...exceptions import PageError
+from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 
 if TYPE_CHECKING:

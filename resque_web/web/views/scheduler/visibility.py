@@ -11,7 +11,7 @@ import time
 import redis
 
 from ....model import Schedule
-from ...blueprint import dashboard
+from ...request import dashboard
 from ...settings import Settings
 
 TTL = 10.0
