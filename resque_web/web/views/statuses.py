@@ -8,11 +8,8 @@ The tab shows only where ``_statuses`` has something, asked at most every
 from __future__ import annotations
 
 import json
-import threading
-import time
 from typing import TYPE_CHECKING, Any
 
-import redis
 from flask import jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
@@ -22,6 +19,7 @@ from .. import inputs
 from ..audit import record
 from ..exceptions import PageError
 from ..paging import page_args
+from ..remembered import Remembered
 from ..request import current_settings, dashboard, notify, render_page
 from ..security import require
 from ..tabs import Tab, register_tab
@@ -41,34 +39,20 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule("/statuses/<uuid>/kill", "status_kill", kill, methods=["POST"])
     bp.add_url_rule("/api/v1/statuses", "api_statuses", api_statuses)
     bp.add_url_rule("/api/v1/statuses/<uuid>", "api_status", api_status)
-    register_tab(bp, Tab("statuses", "Statuses", ".statuses", 68, TabCache().visible))
+    register_tab(bp, Tab("statuses", "Statuses", ".statuses", 68, StatusesShown()))
 
 
-class TabCache:
-    """Whether the Statuses tab shows, remembered per blueprint for a few seconds, so
-    most pages ask Redis nothing. When Redis fails, the last answer stands (else hidden):
-    an error page must still render its tabs."""
+class StatusesShown:
+    """``Tab.visible`` for Statuses: always on its own pages, elsewhere where ``_statuses``
+    holds anything (remembered per process, see :mod:`resque_web.web.remembered`)."""
 
-    def __init__(self, seconds: float = TAB_CACHE_SECONDS) -> None:
-        self.seconds = seconds
-        self._until = 0.0
-        self._shown = False
-        self._lock = threading.Lock()
+    def __init__(self, ttl: float = TAB_CACHE_SECONDS) -> None:
+        self._present = Remembered(lambda d: d.statuses.present(), ttl, "resque-web-status-tab")
 
-    def visible(self) -> bool:
+    def __call__(self) -> bool:
         if (request.endpoint or "").rpartition(".")[2] in ("statuses", "status"):
             return True
-        now = time.monotonic()
-        with self._lock:
-            if now < self._until:
-                return self._shown
-            self._until = now + self.seconds  # one request asks; the others use the answer
-        try:
-            shown = dashboard().statuses.present()
-        except redis.RedisError:
-            shown = self._shown
-        self._shown = shown
-        return shown
+        return self._present()
 
 
 # Pages -------------------------------------------------------------------------------------

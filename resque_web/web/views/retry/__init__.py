@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ...tabs import Tab, register_tab
 from . import api, pages
-from .visibility import TAB, RetrySeen, attempts_on
+from .visibility import TAB, attempts_on, retry_seen
 
 if TYPE_CHECKING:
     from ...blueprint import DashboardBlueprint
@@ -23,4 +23,4 @@ RETRY_ORDER = 67  # after Delayed, as resque-web lists resque-retry's tab
 def register(bp: DashboardBlueprint) -> None:
     pages.register(bp)
     api.register(bp)
-    register_tab(bp, Tab(TAB, "Retry", ".retry", RETRY_ORDER, RetrySeen()))
+    register_tab(bp, Tab(TAB, "Retry", ".retry", RETRY_ORDER, retry_seen()))

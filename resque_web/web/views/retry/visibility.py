@@ -9,54 +9,18 @@ keys than that may keep the tab hidden a while; ``/retry`` answers all the same.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterable
 
-import redis
-
-from ....model import FailedJob, Retries
+from ....model import FailedJob
+from ...remembered import TTL, Remembered
 from ...request import current_blueprint, dashboard
 
-TTL = 10.0
 TAB = "retry"
 
 
-class RetrySeen:
+def retry_seen(ttl: float = TTL) -> Remembered:
     """``Tab.visible`` for the Retry tab; one per dashboard blueprint."""
-
-    def __init__(self, ttl: float = TTL) -> None:
-        self.ttl = ttl
-        self._shown: bool | None = None
-        self._until = 0.0
-        self._refreshing = False
-        self._lock = threading.Lock()
-
-    def __call__(self) -> bool:
-        with self._lock:
-            known = self._shown
-            if known is not None:
-                if time.monotonic() >= self._until and not self._refreshing:
-                    self._refreshing = True
-                    threading.Thread(
-                        target=self._refresh,
-                        args=(dashboard().retries,),
-                        name="resque-web-retry-tab",
-                        daemon=True,
-                    ).start()
-                return known
-        self._refresh(dashboard().retries)
-        return bool(self._shown)
-
-    def _refresh(self, retries: Retries) -> None:
-        try:
-            shown = retries.in_use()
-        except redis.RedisError:
-            shown = bool(self._shown)  # keep the last answer; the pages report the outage
-        with self._lock:
-            self._shown = shown
-            self._until = time.monotonic() + self.ttl
-            self._refreshing = False
+    return Remembered(lambda d: d.retries.in_use(), ttl, "resque-web-retry-tab")
 
 
 def attempts_on(failures: Iterable[FailedJob]) -> dict[int, int]:
