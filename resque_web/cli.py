@@ -11,11 +11,11 @@ import click
 from . import payload as jsonp
 from .client import Resque
 from .connection import DEFAULT_URL, connect, mask_url
-from .demo.cli import demo
+from .demo.command import demo
 from .keys import DEFAULT_NAMESPACE
-from .scheduler.cli import scheduler
-from .web.cli import serve
-from .worker.cli import worker
+from .scheduler.command import scheduler
+from .web.serve import serve
+from .worker.command import worker
 
 redis_option = click.option(
     "--redis",

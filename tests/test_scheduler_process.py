@@ -21,7 +21,7 @@ from resque_web.connection import connect
 from resque_web.keys import Keys
 from resque_web.redis_server import RedisServer
 from resque_web.scheduler import encode_delayed
-from resque_web.scheduler.cli import raw_client
+from resque_web.scheduler.command import raw_client
 from resque_web.scheduler.lock import MasterLock
 from resque_web.scheduler.mover import DelayedMover
 from resque_web.scheduler.process import Scheduler

@@ -10,7 +10,7 @@ from .heartbeat import Heartbeat
 from .perform import JobRunner, Outcome
 from .process import Worker
 from .prune import is_worker_process, prune_dead_workers
-from .queues import QueueSpec
+from .queue_spec import QueueSpec
 from .registration import Registration, split_worker_id, worker_id
 from .reserve import Reserved, Reserver
 

@@ -1,5 +1,5 @@
 """``python -m resque_web.worker --queues ...``"""
 
-from .cli import worker
+from .command import worker
 
 worker(prog_name="python -m resque_web.worker")

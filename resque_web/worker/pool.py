@@ -37,7 +37,7 @@ from ..client import Resque
 from ..connection import connect
 from .exits import process_status
 from .failures import FailureRecorder
-from .queues import QueueSpec
+from .queue_spec import QueueSpec
 from .registration import Registration, worker_id
 from .unregister import unregister_worker
 

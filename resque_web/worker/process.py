@@ -26,7 +26,7 @@ from .links import Links
 from .perform import JobRunner, Outcome
 from .procline import Procline
 from .prune import prune_dead_workers
-from .queues import QueueSpec
+from .queue_spec import QueueSpec
 from .registration import worker_id
 from .reserve import PAUSED, Reserved, Reserver, from_busy
 from .retry import REDIS_DOWN, GaveUp, until_redis

@@ -24,7 +24,7 @@ from ..keys import Keys
 from ..registry import JobRegistry
 from .exits import PruneDeadWorkerDirtyExit
 from .failures import FailureRecorder
-from .queues import QueueSpec
+from .queue_spec import QueueSpec
 from .registration import Registration, split_worker_id
 from .unregister import unregister_worker
 

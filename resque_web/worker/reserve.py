@@ -26,7 +26,7 @@ from .. import payload as jsonp
 from .. import times
 from ..job import Job
 from ..keys import Keys
-from .queues import QueueSpec
+from .queue_spec import QueueSpec
 from .registration import Registration, busy_value
 
 # KEYS: 1 worker:<id>, 2 stat:processed, 3 stat:processed:<id>, 4 pause-all-workers,

@@ -17,7 +17,7 @@ from flask import Flask
 from resque_web.cli import main
 from resque_web.failure import digest
 from resque_web.web import Settings, create_app, make_blueprint
-from resque_web.web.cli import is_loopback
+from resque_web.web.serve import is_loopback
 from tests.support.serving import FakeServer, fake_make_server
 
 AUTH_ENV = ("RESQUE_WEB_AUTH", "RESQUE_WEB_USERNAME", "RESQUE_WEB_PASSWORD")

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from flask import jsonify, redirect, url_for
 from werkzeug.wrappers import Response
 
-from ..audit import audit_log, audit_user
 from ..paging import page_args
+from ..recording import audit_log, audit_user
 from ..request import current_settings, notify, render_page
 from ..security import require
 from ..tabs import Tab

@@ -23,8 +23,8 @@ from werkzeug.wrappers import Response
 from ...failure import ActionResult
 from ...model import QueueSummary
 from ...model.operations import PauseState, Pausing, PruneResult, Pruning
-from ..audit import record
 from ..exceptions import PageError
+from ..recording import record
 from ..request import current_blueprint, current_settings, dashboard, notify
 from ..security import require
 

@@ -16,9 +16,9 @@ from werkzeug.wrappers import Response
 from ...model import ActionResult, QueueNotFound
 from ...shorten import shorten
 from .. import inputs
-from ..audit import record
 from ..exceptions import PageError
 from ..paging import carried_args, page_args, path_url
+from ..recording import record
 from ..request import current_settings, dashboard, notify, render_page
 from ..security import require
 from .operations import queue_pauses

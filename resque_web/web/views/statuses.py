@@ -16,9 +16,9 @@ from werkzeug.wrappers import Response
 from ...model import Page, StatusRow
 from ...status import CLEARABLE, STATES, Found, Status
 from .. import inputs
-from ..audit import record
 from ..exceptions import PageError
 from ..paging import page_args
+from ..recording import record
 from ..remembered import Remembered
 from ..request import current_settings, dashboard, notify, render_page
 from ..security import require

@@ -19,8 +19,8 @@ from flask import current_app, jsonify, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ....model import BulkOperation
-from ...audit import audit_user, bulk_operations
 from ...exceptions import PageError
+from ...recording import audit_user, bulk_operations
 from ...request import current_blueprint, current_settings, dashboard, render_page
 from ...security import require
 from .common import filter_from, list_from

@@ -16,8 +16,8 @@ from werkzeug.wrappers import Response
 from .... import payload as jsonp
 from ....model import FailedJob
 from ... import inputs
-from ...audit import record
 from ...exceptions import PageError
+from ...recording import record
 from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 from .common import failed_url, list_from, list_name

@@ -19,10 +19,10 @@ from werkzeug.wrappers import Response
 from ....model import ActionResult, FailureFilter, NoSuchFailureList
 from ....model.failure_filter import ARGS
 from ... import inputs
-from ...audit import audit_user, bulk_operations, hold, record
 from ...exceptions import PageError
 from ...limits import MAX_SELECTED_ROWS
 from ...paging import carried_args, page_args
+from ...recording import audit_user, bulk_operations, hold, record
 from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 from ..retry import attempts_on

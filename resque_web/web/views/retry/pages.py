@@ -13,9 +13,9 @@ from werkzeug.wrappers import Response
 
 from ....model.delayed import TimestampNotFound
 from ... import inputs
-from ...audit import record
 from ...exceptions import PageError
 from ...paging import carried_args, page_args
+from ...recording import record
 from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 

@@ -17,9 +17,9 @@ from werkzeug.wrappers import Response
 
 from ....model import DelayedSearch, DelayedTotals, TimestampNotFound
 from ... import inputs
-from ...audit import record
 from ...exceptions import PageError
 from ...paging import carried_args, page_args
+from ...recording import record
 from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 

@@ -14,8 +14,8 @@ from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ... import inputs
-from ...audit import record
 from ...exceptions import PageError
+from ...recording import record
 from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
 

@@ -24,7 +24,7 @@ from .config import (
 from .log import setup_logging
 from .pool import PidFile, Pool, unregisterer
 from .process import Worker
-from .queues import parse_queue_list
+from .queue_spec import parse_queue_list
 
 
 def load_requirement(spec: str) -> None:

@@ -12,7 +12,7 @@ import redis
 from ..client import Resque
 from ..connection import DEFAULT_URL, connect, mask_url
 from ..keys import DEFAULT_NAMESPACE
-from ..worker.cli import load_requirement
+from ..worker.command import load_requirement
 from ..worker.log import PlainFormatter
 from .lock import DEFAULT_TIMEOUT
 from .mover import DEFAULT_BATCH
