@@ -10,28 +10,12 @@ import click
 
 from . import payload as jsonp
 from .client import Resque
-from .connection import DEFAULT_URL, connect, mask_url
+from .connection import connect, mask_url
 from .demo.command import demo
-from .keys import DEFAULT_NAMESPACE
+from .options import namespace_option, redis_option
 from .scheduler.command import scheduler
 from .web.serve import serve
 from .worker.command import worker
-
-redis_option = click.option(
-    "--redis",
-    "redis_url",
-    envvar="REDIS_URL",
-    default=DEFAULT_URL,
-    show_default=True,
-    help="Redis URL (env REDIS_URL); Ruby-style host:port works too.",
-)
-namespace_option = click.option(
-    "--namespace",
-    envvar="RESQUE_NAMESPACE",
-    default=DEFAULT_NAMESPACE,
-    show_default=True,
-    help="Key namespace (env RESQUE_NAMESPACE).",
-)
 
 
 @click.group(invoke_without_command=True)

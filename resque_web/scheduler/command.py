@@ -10,8 +10,8 @@ import click
 import redis
 
 from ..client import Resque
-from ..connection import DEFAULT_URL, connect, mask_url
-from ..keys import DEFAULT_NAMESPACE
+from ..connection import connect, mask_url
+from ..options import namespace_option, redis_option
 from ..worker.command import load_requirement
 from ..worker.log import PlainFormatter
 from .lock import DEFAULT_TIMEOUT
@@ -41,21 +41,8 @@ def raw_client(client: redis.Redis) -> redis.Redis:
 
 
 @click.command("scheduler")
-@click.option(
-    "--redis",
-    "redis_url",
-    envvar="REDIS_URL",
-    default=DEFAULT_URL,
-    show_default=True,
-    help="Redis URL (env REDIS_URL).",
-)
-@click.option(
-    "--namespace",
-    envvar="RESQUE_NAMESPACE",
-    default=DEFAULT_NAMESPACE,
-    show_default=True,
-    help="Key namespace (env RESQUE_NAMESPACE).",
-)
+@redis_option
+@namespace_option
 @click.option(
     "--schedule",
     "schedule_file",

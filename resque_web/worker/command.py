@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from ..client import configure
-from ..connection import DEFAULT_URL, mask_url
-from ..keys import DEFAULT_NAMESPACE
+from ..connection import mask_url
+from ..options import namespace_option, redis_option
 from .config import (
     DEFAULT_INTERVAL,
     FAILURE_BACKENDS,
@@ -49,21 +49,8 @@ def load_requirement(spec: str) -> None:
 
 
 @click.command("worker")
-@click.option(
-    "--redis",
-    "redis_url",
-    envvar="REDIS_URL",
-    default=DEFAULT_URL,
-    show_default=True,
-    help="Redis URL (env REDIS_URL).",
-)
-@click.option(
-    "--namespace",
-    envvar="RESQUE_NAMESPACE",
-    default=DEFAULT_NAMESPACE,
-    show_default=True,
-    help="Key namespace (env RESQUE_NAMESPACE).",
-)
+@redis_option
+@namespace_option
 @click.option(
     "--queues",
     "--queue",
