@@ -14,8 +14,10 @@ import redis
 
 from resque_web import Resque
 from resque_web.failure.record import digest
-from resque_web.model import delayed as delayed_module
 from resque_web.model.delayed import Delayed, NotQueueable, TimestampNotFound, queue_item
+from resque_web.model.delayed import actions as delayed_actions
+from resque_web.model.delayed import reads as delayed_reads
+from resque_web.model.delayed import search as delayed_search
 from resque_web.redis_server import free_port
 from tests.support.dump import RUBY_PLUGINS, load_dump
 
@@ -127,7 +129,7 @@ def test_search_stops_at_the_rows_asked_for(delayed: Delayed) -> None:
 
 
 def test_search_out_of_time_is_partial(delayed: Delayed, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(delayed_module, "SEARCH_CHUNK", 2)
+    monkeypatch.setattr(delayed_search, "SEARCH_CHUNK", 2)
     found = delayed.search("archive", budget=0)
     assert not found.complete and found.read == 2
 
@@ -176,7 +178,7 @@ def test_queue_now_on_a_timestamp_moves_every_job(delayed: Delayed, r: redis.Red
 def test_queue_now_in_chunks_leaves_what_cannot_be_queued(
     delayed: Delayed, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delayed_module, "ACTION_CHUNK", 2)
+    monkeypatch.setattr(delayed_actions, "ACTION_CHUNK", 2)
     key = f"resque:delayed:{T0}"
     r.rpush(key, "not json", '{"class":"NoQueue","args":[]}', SAME, SAME)
     r.sadd(f"resque:timestamps:{SAME}", f"delayed:{T0}")
@@ -192,7 +194,7 @@ def test_queue_now_in_chunks_leaves_what_cannot_be_queued(
 def test_clear_removes_every_delayed_key(
     delayed: Delayed, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delayed_module, "ACTION_CHUNK", 1)  # two items per script call
+    monkeypatch.setattr(delayed_actions, "ACTION_CHUNK", 1)  # two items per script call
     result = delayed.clear()
     assert result.ok and result.count == 25
     left = [k for k in r.keys("resque:*") if k.startswith(("resque:delayed", "resque:timestamps"))]
@@ -202,7 +204,7 @@ def test_clear_removes_every_delayed_key(
 def test_clear_out_of_time_says_what_is_left(
     delayed: Delayed, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delayed_module, "ACTION_CHUNK", 1)
+    monkeypatch.setattr(delayed_actions, "ACTION_CHUNK", 1)
     result = delayed.clear(budget=0)  # one call: two items
     assert result.ok and result.count == 2
     assert (
@@ -216,7 +218,7 @@ def test_totals_for_metrics(delayed: Delayed, monkeypatch: pytest.MonkeyPatch) -
     totals = delayed.totals(now=CAPTURED + 60)
     assert (totals.jobs, totals.timestamps, totals.complete) == (25, 16, True)
     assert (totals.oldest, totals.lag) == (CAPTURED + 60, 0.0)
-    monkeypatch.setattr(delayed_module, "COUNT_CHUNK", 2)
+    monkeypatch.setattr(delayed_reads, "COUNT_CHUNK", 2)
     cut = delayed.totals(budget=0, now=CAPTURED)
     assert (cut.jobs, cut.complete) == (1 + 2, False)
 

@@ -12,7 +12,7 @@ import redis
 from flask import Flask, Request
 from flask.testing import FlaskClient
 
-from resque_web.model import delayed as delayed_module
+from resque_web.model.delayed import reads as delayed_reads
 from resque_web.web import create_app
 
 from .html import forms, links, parse, table_rows, text
@@ -74,7 +74,7 @@ def test_delayed_page_shows_rubys_schedule(client: FlaskClient) -> None:
 def test_beyond_the_timestamps_a_page_counts_jobs_are_counted_on_request(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delayed_module, "PAGE_COUNT_LIMIT", 5)
+    monkeypatch.setattr(delayed_reads, "PAGE_COUNT_LIMIT", 5)
     html = client.get("/delayed").data
     totals = parse(html).find("p", "delayed-totals")
     assert totals.text().startswith("16 timestamps holding delayed jobs: count them")
