@@ -1,5 +1,6 @@
 """Failed jobs: recording them (backends), reading them and acting on them (lists)."""
 
+from .actions import ActionResult, Chunk, Hold
 from .backends import (
     BACKENDS,
     RedisBackend,
@@ -9,7 +10,7 @@ from .backends import (
 )
 from .fingerprint import group_id, normalize
 from .record import FailedJob, build_record, digest, error_message, format_backtrace
-from .store import ActionResult, Chunk, FailureList, Hold
+from .store import FailureList
 
 __all__ = [
     "BACKENDS",

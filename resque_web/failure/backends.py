@@ -38,11 +38,17 @@ class RedisBackend:
         payload: Any,
         backtrace: list[str] | None = None,
     ) -> None:
-        record = build_record(exc, worker_id, queue, payload, backtrace)
-        self.save_record(record)
+        """Record one failed job (Ruby's ``Resque::Failure::*#save``): the record is built
+        alike for every backend; where it goes is :meth:`keep`'s."""
+        self.keep(build_record(exc, worker_id, queue, payload, backtrace), exc)
 
-    def save_record(self, record: dict[str, Any]) -> None:
-        self.resque.redis.rpush(self.resque.keys.failed, jsonp.encode(record, "failure"))
+    def keep(self, record: dict[str, Any], exc: BaseException) -> None:
+        """Append the record to ``failed``."""
+        self.resque.redis.rpush(self.resque.keys.failed, self.encode(record))
+
+    @staticmethod
+    def encode(record: dict[str, Any]) -> str:
+        return jsonp.encode(record, "failure")
 
 
 class RedisMultiQueueBackend(RedisBackend):
@@ -50,12 +56,12 @@ class RedisMultiQueueBackend(RedisBackend):
 
     name = "redis_multi_queue"
 
-    def save_record(self, record: dict[str, Any]) -> None:
+    def keep(self, record: dict[str, Any], exc: BaseException) -> None:
         keys = self.resque.keys
         queue = str(record.get("queue") or "")
         pipe = self.resque.redis.pipeline(transaction=False)
         pipe.sadd(keys.failed_queues, keys.failed_queue_name(queue))
-        pipe.rpush(keys.failed_queue(queue), jsonp.encode(record, "failure"))
+        pipe.rpush(keys.failed_queue(queue), self.encode(record))
         pipe.execute()
 
 
@@ -71,18 +77,10 @@ class RedisRetrySuppressionBackend(RedisBackend):
 
     name = "redis_retry_suppression"
 
-    def save(
-        self,
-        exc: BaseException,
-        worker_id: str,
-        queue: str,
-        payload: Any,
-        backtrace: list[str] | None = None,
-    ) -> None:
-        record = build_record(exc, worker_id, queue, payload, backtrace)
-        found = self._retry_job(payload)
+    def keep(self, record: dict[str, Any], exc: BaseException) -> None:
+        found = self._retry_job(record["payload"])
         if found is None:
-            self.save_record(record)
+            super().keep(record, exc)
             return
         job_class, args = found
         keys, redis = self.resque.keys, self.resque.redis
@@ -90,14 +88,14 @@ class RedisRetrySuppressionBackend(RedisBackend):
         if not redis.exists(keys.retry_attempts(retry_name)):
             pipe = redis.pipeline(transaction=False)
             pipe.delete(keys.retry_failure(retry_name))
-            pipe.rpush(keys.failed, jsonp.encode(record, "failure"))
+            pipe.rpush(keys.failed, self.encode(record))
             pipe.execute()
             return
         delay = job_class.retry_delay_for(type(exc), *args)
         if delay > 0:
             record["failed_at"] = times.retry_failed_at()
             ttl = max(1, math.ceil(2 * delay))
-            redis.set(keys.retry_failure(retry_name), jsonp.encode(record, "failure"), ex=ttl)
+            redis.set(keys.retry_failure(retry_name), self.encode(record), ex=ttl)
 
     def _retry_job(self, payload: Any) -> tuple[Any, list[Any]] | None:
         """The payload's job class and args when the class retries (resque-retry's

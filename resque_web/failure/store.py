@@ -5,6 +5,7 @@ Reads are pipelined and proportional to the rows asked for. Writes go through th
 identity-checked Lua script in :mod:`.scripts`; bulk operations walk the list in chunks,
 each chunk atomic, so Redis is never blocked for long and workers keep appending meanwhile.
 A removal given a :class:`Hold` keeps what it removed in a holding list for an undo window.
+A failure that moved meanwhile is found by :mod:`.locate`.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ from .. import payload as jsonp
 from .. import times
 from ..keys import Keys
 from ..shorten import shorten
+from .actions import ActionResult, Chunk, Hold
+from .locate import locate, locate_many, resume_point
 from .record import FailedJob
 from .scripts import APPLY, CLEAR_HOLD, RESTORE
 
 CHUNK = 500
-# How far back a failure may have moved (others removed before it) and still be found.
-SEARCH_WINDOW = 1000
-# Records read, in all, to find the rows of one selection that moved (see _locate_many).
-SELECTION_SEARCH = 2 * SEARCH_WINDOW
 # Digests a resumable bulk action keeps of the records just before its cursor.
 ANCHORS = 4
 _ATTEMPTS = 5
@@ -37,50 +36,11 @@ Predicate = Callable[[FailedJob], bool]
 
 
 @dataclass(frozen=True)
-class ActionResult:
-    """What an action did, in words for the person who asked."""
-
-    ok: bool
-    message: str
-    count: int = 0
-
-
-@dataclass(frozen=True)
-class Hold:
-    """Where a removal keeps what it removed, and for how long (the undo window)."""
-
-    key: str
-    ttl: int
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One step of a resumable bulk action: what it did and where the next one starts."""
-
-    done: int  # failures acted on
-    scanned: int  # records read
-    next_start: int  # the cursor for the next chunk
-    anchors: list[str]  # digests of the last records before next_start, nearest last
-    finished: bool
-
-
-@dataclass(frozen=True)
 class _Op:
     failure: FailedJob
     new_value: str  # "" removes the failure
     push: str | None  # queue item to push, or None
     edited: bool = False  # the new value changes more than the retried flag
-
-
-def _nearest(
-    near: dict[int, FailedJob], places: dict[str, list[int]], index: int, digest: str
-) -> FailedJob | None:
-    """The record with ``digest`` at ``index`` or the nearest place before it (within
-    SEARCH_WINDOW), among those read; ``places`` maps each digest read to its positions."""
-    best = max(
-        (p for p in places.get(digest, ()) if index - SEARCH_WINDOW <= p <= index), default=None
-    )
-    return None if best is None else near[best]
 
 
 class FailureList:
@@ -157,15 +117,8 @@ class FailureList:
 
     def locate(self, index: int, digest: str) -> FailedJob | None:
         """The failure with this digest at ``index``, or where it moved to (earlier, when
-        failures before it were removed), or None when it is gone."""
-        low = max(0, index - SEARCH_WINDOW)
-        raws = self.redis.lrange(self.key, low, index)
-        # Nearest first: the failure most likely moved by a few places.
-        for offset in range(len(raws) - 1, -1, -1):
-            candidate = FailedJob(low + offset, raws[offset], self.queue)
-            if candidate.digest == digest:
-                return candidate
-        return None
+        failures before it were removed), or None when it is gone (:mod:`.locate`)."""
+        return locate(self.redis, self.key, self.queue, index, digest)
 
     # Acting on one ------------------------------------------------------------
     def retry(self, index: int, digest: str, remove: bool = False) -> ActionResult:
@@ -255,7 +208,7 @@ class FailureList:
         step: each is found where it is now (it may have moved up), or reported gone."""
         make = self.operation(action, remove)
         for _ in range(_ATTEMPTS):
-            found = self._locate_many(rows)
+            found = locate_many(self.redis, self.key, self.queue, rows)
             ops = [op for f in found if (op := make(f))]
             if not ops:
                 break
@@ -274,56 +227,6 @@ class FailureList:
         if len(found) > done:
             message += f" {len(found) - done:,} had no job to retry."
         return ActionResult(done > 0, message, done)
-
-    def _locate_many(self, rows: list[tuple[int, str]]) -> list[FailedJob]:
-        """The named failures where they are now: one round trip when none moved. Those
-        that moved are looked for among the records just before their old place, read
-        once for all of them and at most SELECTION_SEARCH records in all (not a window per
-        row: a POST of bogus rows must not make the server read the list over and over)."""
-        wanted = list(dict.fromkeys(rows))
-        pipe = self.redis.pipeline(transaction=False)
-        for index, _ in wanted:
-            pipe.lindex(self.key, index)
-        raws = pipe.execute() if wanted else []
-        found: dict[int, FailedJob] = {}
-        moved: list[tuple[int, str]] = []
-        for (index, digest), raw in zip(wanted, raws):
-            here = None if raw is None else FailedJob(index, raw, self.queue)
-            if here is not None and here.digest == digest:
-                found.setdefault(here.index, here)
-            else:
-                moved.append((index, digest))
-        if moved:
-            near = self._read_near([index for index, _ in moved], SELECTION_SEARCH)
-            places: dict[str, list[int]] = {}
-            for position, record in near.items():
-                places.setdefault(record.digest, []).append(position)
-            for index, digest in moved:
-                here = _nearest(near, places, index, digest)
-                if here is not None and here.index not in found:
-                    found[here.index] = here
-        return list(found.values())
-
-    def _read_near(self, indexes: list[int], budget: int) -> dict[int, FailedJob]:
-        """The records in the SEARCH_WINDOW before each of ``indexes``, windows merged, the
-        nearest to the highest index first, ``budget`` records at most."""
-        spans: list[list[int]] = []
-        for index in sorted(set(indexes), reverse=True):
-            low = max(0, index - SEARCH_WINDOW)
-            if spans and index >= spans[-1][0] - 1:
-                spans[-1][0] = min(spans[-1][0], low)
-            else:
-                spans.append([low, index])
-        out: dict[int, FailedJob] = {}
-        for low, high in spans:
-            if budget <= 0:
-                break
-            low = max(low, high - budget + 1)
-            raws = self.redis.lrange(self.key, low, high)
-            budget -= high - low + 1
-            for offset, raw in enumerate(raws):
-                out[low + offset] = FailedJob(low + offset, raw, self.queue)
-        return out
 
     def operation(self, action: str, remove: bool = False) -> Callable[[FailedJob], _Op | None]:
         """What :meth:`chunk` does to each matching failure: ``retry`` (push it back and mark
@@ -385,16 +288,7 @@ class FailureList:
     def resume_at(self, cursor: int, anchors: list[str]) -> int | None:
         """Where a cursor saved with ``anchors`` is now: the same place when nothing before
         it was removed, earlier when something was, None when none of them can be found."""
-        if cursor == 0 or not anchors:
-            return cursor
-        low = max(0, cursor - SEARCH_WINDOW - len(anchors))
-        raws = self.redis.lrange(self.key, low, cursor - 1)
-        digests = [FailedJob(0, raw).digest for raw in raws]
-        for back, anchor in enumerate(reversed(anchors)):
-            for offset in range(len(digests) - 1, -1, -1):
-                if digests[offset] == anchor:
-                    return low + offset + 1 + back
-        return None
+        return resume_point(self.redis, self.key, cursor, anchors)
 
     # Undo ---------------------------------------------------------------------
     def restore(self, hold_key: str, size: int = CHUNK) -> int:
