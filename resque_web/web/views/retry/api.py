@@ -4,17 +4,15 @@ Field names follow :mod:`resque_web.web.api`; times are ISO 8601 in UTC, or null
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify
 
 from ....model import RetryJob
-from ....model.delayed import TimestampNotFound
-from ...exceptions import PageError
 from ...paging import page_args
 from ...request import dashboard
-from .pages import epoch_from
+from ..scheduler.api import iso, row_json
+from .pages import PAGES
 
 if TYPE_CHECKING:
     from ...blueprint import DashboardBlueprint
@@ -25,25 +23,11 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule("/api/v1/retry/<timestamp>", "api_retry_timestamp", api_retry_timestamp)
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat() if value else None
-
-
 def retry_json(row: RetryJob) -> dict[str, Any]:
-    job, failure = row.job, row.failure
-    data = job.payload
-    queue = data.get("queue") if isinstance(data, dict) else None
+    """A delayed job as ``/api/v1/delayed/<timestamp>`` shows it, and its retry state."""
+    failure = row.failure
     return {
-        "timestamp": row.epoch,
-        "at": iso(row.delayed.at),
-        "index": row.index,
-        "digest": row.digest,
-        "class": job.display_class,
-        "args": job.display_args,
-        "payload_class": job.class_name,
-        "raw": job.raw,
-        "error": job.error,
-        "queue": queue if isinstance(queue, str) else None,
+        **row_json(row.delayed),
         "retry_key": row.key.name if row.key else None,
         "attempts": row.attempts,
         "retry": row.retry_number,
@@ -80,14 +64,8 @@ def api_retry() -> Response:
 
 
 def api_retry_timestamp(timestamp: str) -> Response:
-    epoch = epoch_from(timestamp)
-    args = page_args(newest_first_default=False)
-    try:
-        page = dashboard().retries.timestamp(epoch, args.page, args.per_page)
-    except TimestampNotFound:
-        raise PageError(
-            404, "No delayed jobs at that time", f"Nothing is delayed to {epoch}."
-        ) from None
+    epoch = PAGES.epoch_from(timestamp)
+    page = PAGES.jobs_at(dashboard().retries.timestamp, epoch, page=False)
     return jsonify(
         {
             "timestamp": epoch,

@@ -5,26 +5,29 @@ user saw, so they hit that job or nothing."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from flask import redirect, request, url_for
+from flask import request
 from werkzeug.wrappers import Response
 
-from ....model.delayed import TimestampNotFound
-from ... import inputs
 from ...exceptions import PageError
-from ...paging import carried_args, page_args
-from ...recording import record
-from ...request import current_settings, dashboard, notify, render_page
+from ...paging import page_args
+from ...request import current_settings, dashboard, render_page
 from ...security import require
+from ..scheduler.time_pages import TimePages, job_ref
 
 if TYPE_CHECKING:
     from ...blueprint import DashboardBlueprint
 
 ACTIONS = {"retry_now": "retry.enqueue", "remove": "retry.remove"}
-VIEW_FIELDS = ("page", "per_page")
-_EPOCH = re.compile(r"-?[0-9]{1,15}")
+# A form on the list (``from=list``) goes back to that page of it.
+PAGES = TimePages(
+    "Jobs waiting to retry",
+    ".retry",
+    ".retry_timestamp",
+    fields=("page", "per_page"),
+    origin="list",
+)
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -32,18 +35,6 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule(
         "/retry/<timestamp>", "retry_timestamp", retry_timestamp, methods=["GET", "POST"]
     )
-
-
-def epoch_from(text: str) -> int:
-    """The epoch seconds a URL names; anything else is no page of ours (404)."""
-    if not _EPOCH.fullmatch(text):
-        raise PageError(
-            404,
-            "No such time",
-            f"{text[:40]!r} is not a time in epoch seconds.",
-            back=("Jobs waiting to retry", url_for(".retry")),
-        )
-    return int(text)
 
 
 def retry_index() -> str:
@@ -60,19 +51,10 @@ def retry_index() -> str:
 
 
 def retry_timestamp(timestamp: str) -> str | Response:
-    epoch = epoch_from(timestamp)
+    epoch = PAGES.epoch_from(timestamp)
     if request.method == "POST":
         return retry_action(epoch)
-    args = page_args(newest_first_default=False)
-    try:
-        page = dashboard().retries.timestamp(epoch, args.page, args.per_page)
-    except TimestampNotFound:
-        raise PageError(
-            404,
-            "No delayed jobs at that time",
-            f"No jobs are delayed to {epoch} (the scheduler may have enqueued them already).",
-            back=("Jobs waiting to retry", url_for(".retry")),
-        ) from None
+    page = PAGES.jobs_at(dashboard().retries.timestamp, epoch)
     return render_page("retry/timestamp.html", title=f"Retries at {epoch}", epoch=epoch, page=page)
 
 
@@ -81,27 +63,10 @@ def retry_action(epoch: int) -> Response:
     if action not in ACTIONS:
         raise PageError(400, "Bad request", f"Unknown retry action {action!r}.")
     require(current_settings(), ACTIONS[action])
-    index, digest = inputs.failure_ref(
-        request.form.get("index", ""), request.form.get("digest", "")
-    )
-    d = dashboard()
+    index, digest = job_ref()
+    retries = dashboard().retries
     if action == "retry_now":
-        result = d.retries.retry_now(epoch, index, digest)
+        result = retries.retry_now(epoch, index, digest)
     else:
-        result = d.retries.remove(epoch, index, digest)
-    if result.count:
-        record(ACTIONS[action], d.resque.keys.delayed_name(epoch), result)
-    notify(result.ok, result.message)
-    return redirect(back_url(epoch), 303)
-
-
-def back_url(epoch: int) -> str:
-    """Back to the list or the time the form was on (the list when that time is gone)."""
-    carried = carried_args(request.form, VIEW_FIELDS)
-    if request.form.get("from") == "list":
-        return url_for(".retry", **carried)
-    try:
-        dashboard().delayed.timestamp(epoch, 1, 1)
-    except TimestampNotFound:
-        return url_for(".retry")
-    return url_for(".retry_timestamp", timestamp=epoch, **carried)
+        result = retries.remove(epoch, index, digest)
+    return PAGES.acted(ACTIONS[action], epoch, result)

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, url_for
 
-from ....model import DelayedJob, DelayedTimestamp, Job, Page, ScheduleRow, TimestampNotFound
+from ....model import DelayedJob, DelayedTimestamp, Job, Page, ScheduleRow
 from ....model.delayed import epoch_time
-from ...exceptions import PageError
 from ...paging import page_args
 from ...request import current_settings, dashboard
-from .delayed import counted, epoch_from, run_search, search_terms
+from .delayed import PAGES, counted, run_search, search_terms
 
 if TYPE_CHECKING:
     from ...blueprint import DashboardBlueprint
@@ -121,13 +120,8 @@ def api_delayed() -> Response:
 
 
 def api_timestamp(timestamp: str) -> Response:
-    epoch = epoch_from(timestamp)
-    args = page_args(newest_first_default=False)
-    try:
-        page = dashboard().delayed.timestamp(epoch, args.page, args.per_page)
-    except TimestampNotFound:
-        message = f"No jobs are delayed to {epoch}."
-        raise PageError(404, "No delayed jobs at that time", message) from None
+    epoch = PAGES.epoch_from(timestamp)
+    page = PAGES.jobs_at(dashboard().delayed.timestamp, epoch, page=False)
     body = page_json(page, [row_json(r) for r in page.items])
     return jsonify({"timestamp": epoch, "at": iso(epoch_time(epoch)), **body})
 

@@ -9,29 +9,33 @@ job) on ``/delayed``; ``queue_now`` (every job of the time), and ``queue_job`` /
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ....model import DelayedSearch, DelayedTotals, TimestampNotFound
-from ... import inputs
+from ....model import DelayedSearch, DelayedTotals
 from ...exceptions import PageError
-from ...paging import carried_args, page_args
+from ...paging import page_args
 from ...recording import record
 from ...request import current_settings, dashboard, notify, render_page
 from ...security import require
+from .time_pages import TimePages, job_ref
 
 if TYPE_CHECKING:
     from ...blueprint import DashboardBlueprint
 
-# What a timestamp row or a search carries back to the page it came from.
-VIEW_FIELDS = ("page", "per_page", "class", "args")
 SEARCH_FIELD_LIMIT = 200
 COUNT_BUDGET = 5.0
-_EPOCH = re.compile(r"-?[0-9]{1,15}")
 ONE_JOB = {"queue_job": "delayed.enqueue", "remove": "delayed.remove"}
+# A timestamp row or a search carries back to the page it came from what it showed.
+PAGES = TimePages(
+    "Delayed jobs",
+    ".delayed",
+    ".delayed_timestamp",
+    fields=("page", "per_page", "class", "args"),
+    origin="search",
+)
 
 
 def register(bp: DashboardBlueprint) -> None:
@@ -39,18 +43,6 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule(
         "/delayed/<timestamp>", "delayed_timestamp", delayed_timestamp, methods=["GET", "POST"]
     )
-
-
-def epoch_from(text: str) -> int:
-    """The epoch seconds a URL names; anything else is no page of ours (404)."""
-    if not _EPOCH.fullmatch(text):
-        raise PageError(
-            404,
-            "No such time",
-            f"{text[:40]!r} is not a time in epoch seconds.",
-            back=("Delayed jobs", url_for(".delayed")),
-        )
-    return int(text)
 
 
 def search_terms() -> tuple[str, str]:
@@ -117,19 +109,10 @@ def clear() -> Response:
 
 
 def delayed_timestamp(timestamp: str) -> str | Response:
-    epoch = epoch_from(timestamp)
+    epoch = PAGES.epoch_from(timestamp)
     if request.method == "POST":
         return timestamp_action(epoch)
-    args = page_args(newest_first_default=False)
-    try:
-        page = dashboard().delayed.timestamp(epoch, args.page, args.per_page)
-    except TimestampNotFound:
-        raise PageError(
-            404,
-            "No delayed jobs at that time",
-            f"No jobs are delayed to {epoch} (the scheduler may have enqueued them already).",
-            back=("Delayed jobs", url_for(".delayed")),
-        ) from None
+    page = PAGES.jobs_at(dashboard().delayed.timestamp, epoch)
     return render_page(
         "delayed/timestamp.html", title=f"Delayed to {epoch}", epoch=epoch, page=page
     )
@@ -138,36 +121,15 @@ def delayed_timestamp(timestamp: str) -> str | Response:
 def timestamp_action(epoch: int) -> Response:
     action = request.form.get("action", "")
     d = dashboard()
-    target = d.resque.keys.delayed_name(epoch)
     if action == "queue_now":
         require(current_settings(), "delayed.enqueue")
-        result = d.delayed.queue_timestamp(epoch)
-        audited = "delayed.enqueue"
-    elif action in ONE_JOB:
-        audited = ONE_JOB[action]
-        require(current_settings(), audited)
-        index, digest = inputs.failure_ref(
-            request.form.get("index", ""), request.form.get("digest", "")
-        )
-        if action == "queue_job":
-            result = d.delayed.queue_job(epoch, index, digest)
-        else:
-            result = d.delayed.remove_job(epoch, index, digest)
-    else:
+        return PAGES.acted("delayed.enqueue", epoch, d.delayed.queue_timestamp(epoch))
+    if action not in ONE_JOB:
         raise PageError(400, "Bad request", f"Unknown delayed-job action {action!r}.")
-    if result.count:
-        record(audited, target, result)
-    notify(result.ok, result.message)
-    return redirect(back_url(epoch), 303)
-
-
-def back_url(epoch: int) -> str:
-    """Back to the search or the time the form was on; to the list when that time is gone."""
-    carried = carried_args(request.form, VIEW_FIELDS)
-    if request.form.get("from") == "search":
-        return url_for(".delayed", **carried)
-    try:
-        dashboard().delayed.timestamp(epoch, 1, 1)
-    except TimestampNotFound:
-        return url_for(".delayed")
-    return url_for(".delayed_timestamp", timestamp=epoch, **carried)
+    require(current_settings(), ONE_JOB[action])
+    index, digest = job_ref()
+    if action == "queue_job":
+        result = d.delayed.queue_job(epoch, index, digest)
+    else:
+        result = d.delayed.remove_job(epoch, index, digest)
+    return PAGES.acted(ONE_JOB[action], epoch, result)
