@@ -13,9 +13,9 @@ from flask import Flask, Request
 from flask.testing import FlaskClient
 
 from resque_web.model.delayed import reads as delayed_reads
-from resque_web.web import create_app
 
 from .html import forms, links, parse, table_rows, text
+from .posting import app_with, flash, form_for, post
 
 CAPTURED = 1796329780
 T0 = 1900000000
@@ -26,29 +26,6 @@ SAME = '{"class":"Archive","args":[7,"same"],"queue":"file_serve"}'
 @pytest.fixture(autouse=True)
 def _data(ruby_plugins_data: redis.Redis) -> None:
     """Every test here reads the resque-scheduler fixture."""
-
-
-def app_with(redis_url: str, **config: object) -> Flask:
-    return create_app({"TESTING": True, "SECRET_KEY": "t", "REDIS_URL": redis_url, **config})
-
-
-def flash(client: FlaskClient, location: str) -> str:
-    return " ".join(p.text() for p in parse(client.get(location).data).find_all("p", "flash"))
-
-
-def form_for(html: bytes, action: str, **match: str) -> dict[str, str]:
-    found = [
-        f
-        for f in forms(html)
-        if f.get("action") == action and all(f.get(k) == v for k, v in match.items())
-    ]
-    assert found, (action, match)
-    return found[0]
-
-
-def post(client: FlaskClient, form: dict[str, str], **headers: str) -> Any:
-    form = dict(form)
-    return client.post(form.pop("_action"), data=form, headers=headers)
 
 
 def test_delayed_page_shows_rubys_schedule(client: FlaskClient) -> None:

@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 from resque_web import JobRegistry, Keys, Resque, Retry
 from resque_web.model import Dashboard, Retries
 from resque_web.retry import retry_identifier
-from resque_web.web import create_app
 from tests.support.roundtrips import count_redis
 
 from .html import forms, parse, table_rows
+from .posting import app_with, flash, form_for, post
 
 CAPTURED = 1796329780
 FLAKY_AT = CAPTURED + 600
@@ -39,29 +39,6 @@ FLAKY_43 = key("Flaky", 43, "y")
 @pytest.fixture(autouse=True)
 def _data(ruby_plugins_data: redis.Redis) -> None:
     """Every test here reads the resque-retry fixture."""
-
-
-def app_with(redis_url: str, **config: object) -> Flask:
-    return create_app({"TESTING": True, "SECRET_KEY": "t", "REDIS_URL": redis_url, **config})
-
-
-def flash(client: FlaskClient, location: str) -> str:
-    return " ".join(p.text() for p in parse(client.get(location).data).find_all("p", "flash"))
-
-
-def form_for(html: bytes, action: str, **match: str) -> dict[str, str]:
-    found = [
-        f
-        for f in forms(html)
-        if f.get("action") == action and all(f.get(k) == v for k, v in match.items())
-    ]
-    assert found, (action, match)
-    return found[0]
-
-
-def post(client: FlaskClient, form: dict[str, str], **headers: str) -> Any:
-    form = dict(form)
-    return client.post(form.pop("_action"), data=form, headers=headers)
 
 
 def test_the_retry_page_lists_rubys_retries(client: FlaskClient) -> None:

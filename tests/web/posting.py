@@ -1,0 +1,38 @@
+"""What the Delayed and Retry page tests share: a dashboard with extra settings, the flash
+message a page shows, a page's form picked by its action and fields, and posting it back
+as the browser would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from resque_web.web import create_app
+
+from .html import forms, parse
+
+
+def app_with(redis_url: str, **config: object) -> Flask:
+    return create_app({"TESTING": True, "SECRET_KEY": "t", "REDIS_URL": redis_url, **config})
+
+
+def flash(client: FlaskClient, location: str) -> str:
+    return " ".join(p.text() for p in parse(client.get(location).data).find_all("p", "flash"))
+
+
+def form_for(html: bytes, action: str, **match: str) -> dict[str, str]:
+    """The first form posting ``action`` whose fields (``_action``: its URL) match."""
+    found = [
+        f
+        for f in forms(html)
+        if f.get("action") == action and all(f.get(k) == v for k, v in match.items())
+    ]
+    assert found, (action, match)
+    return found[0]
+
+
+def post(client: FlaskClient, form: dict[str, str], **headers: str) -> Any:
+    form = dict(form)
+    return client.post(form.pop("_action"), data=form, headers=headers)
