@@ -17,13 +17,11 @@ Flask's test client in this process.
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the round-trip counter in tests/support
 
+from bench.delayed_state import (  # noqa: E402
+    Batch,
+    Row,
+    epoch_at,
+    lap,
+    laps_of,
+    machine,
+    push_delayed,
+)
 from resque_web import Resque  # noqa: E402
 from resque_web import payload as jsonp  # noqa: E402
 from resque_web.keys import Keys  # noqa: E402
@@ -41,7 +48,6 @@ from resque_web.redis_server import RedisServer  # noqa: E402
 from resque_web.web import create_app  # noqa: E402
 from tests.support.roundtrips import count_redis  # noqa: E402
 
-T0 = 1_900_000_000  # far ahead: nothing is due
 CLASSES = ("Archive", "Billing::Charge", "Reports::Nightly", "Mailer::Digest")
 RARE = "Rare::Needle"  # one job, in the newest timestamp
 
@@ -61,30 +67,22 @@ def build(client: redis.Redis, state: State) -> float:
     """Write the state as Ruby's ``delayed_push`` does; returns seconds taken."""
     started = time.perf_counter()
     keys = Keys()
-    pipe = client.pipeline(transaction=False)
-    pending = 0
+    batch = Batch(client)
     for t in range(state.stamps):
-        epoch = T0 + t * 60
         items = []
         for i in range(state.per_stamp):
             n = t * state.per_stamp + i
             name = RARE if t == state.stamps - 1 and i == 0 else CLASSES[n % len(CLASSES)]
             job = {"class": name, "args": [n, "tar", {"note": "ünïcode"}], "queue": "default"}
             items.append(jsonp.encode(job))
-        pipe.rpush(keys.delayed(epoch), *items)
-        for item in items:
-            pipe.sadd(keys.timestamps(item), keys.delayed_name(epoch))
-        pipe.zadd(keys.delayed_schedule, {str(epoch): epoch})
-        pending += state.per_stamp + 2
-        if pending >= 20_000:
-            pipe.execute()
-            pending = 0
+        push_delayed(batch, keys, epoch_at(t), items)
+    pipe = batch.pipe
     for s in range(100):
         config = {"cron": f"{s % 60} * * * *", "class": "Archive", "queue": "low", "args": [s]}
         pipe.hset(keys.persistent_schedules, f"schedule_{s:03d}", jsonp.encode(config))
         pipe.hset(keys.delayed_last_enqueued_at, f"schedule_{s:03d}", "2026-12-03 20:29:40 UTC")
     pipe.set(keys.scheduler_master_lock(), "bench-host:1")
-    pipe.execute()
+    batch.finish()
     return time.perf_counter() - started
 
 
@@ -94,23 +92,15 @@ PAGES: list[tuple[str, Url]] = [
     ("/delayed (first page)", lambda s: "/delayed"),
     ("/delayed middle page", lambda s: f"/delayed?page={max(1, s.stamps // 40)}"),
     ("/delayed last page", lambda s: f"/delayed?page={-(-s.stamps // 20)}"),
-    ("/delayed/<t> (10 jobs)", lambda s: f"/delayed/{T0 + (s.stamps // 2) * 60}"),
+    ("/delayed/<t> (10 jobs)", lambda s: f"/delayed/{epoch_at(s.stamps // 2)}"),
     ("/delayed?class=Archive (dense)", lambda s: "/delayed?class=Archive"),
     ("/delayed?class=Rare::Needle (newest)", lambda s: "/delayed?class=Rare::Needle"),
     ("/schedule (100 entries)", lambda s: "/schedule"),
     ("/api/v1/delayed", lambda s: "/api/v1/delayed"),
-    ("/api/v1/delayed/<t>", lambda s: f"/api/v1/delayed/{T0 + (s.stamps // 2) * 60}"),
+    ("/api/v1/delayed/<t>", lambda s: f"/api/v1/delayed/{epoch_at(s.stamps // 2)}"),
     ("/api/v1/schedule", lambda s: "/api/v1/schedule"),
     ("/delayed?count=1 (every job counted)", lambda s: "/delayed?count=1"),
 ]
-
-
-@dataclass
-class Row:
-    median: float
-    p95: float
-    round_trips: int
-    note: str = ""
 
 
 def measure_pair(targets: dict[str, tuple[Any, str]], repeat: int) -> dict[str, Row]:
@@ -126,15 +116,8 @@ def measure_pair(targets: dict[str, tuple[Any, str]], repeat: int) -> dict[str, 
     laps: dict[str, list[float]] = {name: [] for name in targets}
     for _ in range(repeat):
         for name, (client, url) in targets.items():
-            started = time.perf_counter()
-            client.get(url)
-            laps[name].append((time.perf_counter() - started) * 1000)
-    rows = {}
-    for name, times in laps.items():
-        times.sort()
-        p95 = times[max(0, int(len(times) * 0.95) - 1)]
-        rows[name] = Row(statistics.median(times), p95, trips[name], notes[name])
-    return rows
+            laps[name].append(lap(partial(client.get, url)))
+    return {name: Row.of(times, trips[name], notes[name]) for name, times in laps.items()}
 
 
 def time_data_layer(server: RedisServer, state: State, repeat: int) -> dict[str, Row]:
@@ -142,15 +125,12 @@ def time_data_layer(server: RedisServer, state: State, repeat: int) -> dict[str,
     client = redis.Redis(port=server.port, decode_responses=True)
     dash = Dashboard(Resque(client))
     rows: dict[str, Row] = {}
-    laps = []
-    for _ in range(max(3, repeat // 4)):
-        started = time.perf_counter()
-        totals = dash.delayed.totals(budget=30)
-        laps.append((time.perf_counter() - started) * 1000)
-    assert totals.jobs == state.jobs and totals.complete, totals
-    laps.sort()
-    rows["Delayed.totals() (/metrics)"] = Row(statistics.median(laps), laps[-1], -1)
-    epoch = T0 + (state.stamps // 2) * 60
+    totals = []
+    laps = laps_of(lambda: totals.append(dash.delayed.totals(budget=30)), max(3, repeat // 4))
+    assert totals[-1].jobs == state.jobs and totals[-1].complete, totals[-1]
+    rows["Delayed.totals() (/metrics)"] = Row.of(laps)
+    epoch = epoch_at(state.stamps // 2)
+    keys = Keys()
     laps = []
     for _ in range(repeat):
         job = dash.delayed.timestamp(epoch, 1, 1).items[0]
@@ -158,25 +138,11 @@ def time_data_layer(server: RedisServer, state: State, repeat: int) -> dict[str,
         assert dash.delayed.queue_job(epoch, job.index, job.digest).ok
         laps.append((time.perf_counter() - started) * 1000)
         # put it back where it was (head of the list), as delayed_push would at that time
-        client.lpush(Keys().delayed(epoch), job.job.raw)
-        client.sadd(Keys().timestamps(job.job.raw), Keys().delayed_name(epoch))
-    laps.sort()
-    rows["queue one job now (identity-checked)"] = Row(
-        statistics.median(laps), laps[int(len(laps) * 0.95) - 1], -1
-    )
+        client.lpush(keys.delayed(epoch), job.job.raw)
+        client.sadd(keys.timestamps(job.job.raw), keys.delayed_name(epoch))
+    rows["queue one job now (identity-checked)"] = Row.of(laps)
     client.close()
     return rows
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        redis_version = subprocess.run(
-            ["redis-server", "--version"], capture_output=True, text=True, check=False
-        ).stdout.split()[2]
-    except (OSError, IndexError):
-        redis_version = "?"
-    return f"Python {platform.python_version()}, {cpu}, redis-server {redis_version}"
 
 
 def main(argv: list[str] | None = None) -> int:

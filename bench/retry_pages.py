@@ -19,13 +19,11 @@ round trips per request.
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import redis
@@ -34,6 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the round-trip counter in tests/support
 
+from bench.delayed_state import (  # noqa: E402
+    Batch,
+    Row,
+    epoch_at,
+    laps_of,
+    machine,
+    push_delayed,
+)
 from resque_web import Resque  # noqa: E402
 from resque_web import payload as jsonp  # noqa: E402
 from resque_web.failure import build_record  # noqa: E402
@@ -44,7 +50,6 @@ from resque_web.retry import retry_identifier  # noqa: E402
 from resque_web.web import create_app  # noqa: E402
 from tests.support.roundtrips import count_redis  # noqa: E402
 
-T0 = 1_900_000_000
 PER_STAMP = 10
 RETRY_EVERY = 100
 FAILED_RETRYING_EVERY = 10
@@ -67,11 +72,10 @@ class State:
 
 def build(client: redis.Redis, state: State) -> float:
     started = time.perf_counter()
-    pipe = client.pipeline(transaction=False)
-    pending = 0
+    batch = Batch(client)
+    pipe = batch.pipe
     error = build_record(OSError("upstream down"), "bench:1:flaky", "flaky", {}, ["a.rb:1"])
     for t in range(state.stamps):
-        epoch = T0 + t * 60
         items = []
         for i in range(PER_STAMP):
             n = t * PER_STAMP + i
@@ -83,24 +87,15 @@ def build(client: redis.Redis, state: State) -> float:
                 pipe.set(K.retry_attempts(retry_name), n % 3)
                 record = {**error, "payload": {"class": name, "args": [n, "x"]}}
                 pipe.set(K.retry_failure(retry_name), jsonp.encode(record), ex=86_400)
-        pipe.rpush(K.delayed(epoch), *items)
-        for item in items:
-            pipe.sadd(K.timestamps(item), K.delayed_name(epoch))
-        pipe.zadd(K.delayed_schedule, {str(epoch): epoch})
-        pending += PER_STAMP + 4
-        if pending >= 20_000:
-            pipe.execute()
-            pending = 0
+                batch.queued(2)
+        push_delayed(batch, K, epoch_at(t), items)
     for n in range(state.failures):
         payload = {"class": "Flaky", "args": [n, "f"]}
         pipe.rpush(K.failed, jsonp.encode({**error, "payload": payload}))
         if n % FAILED_RETRYING_EVERY == 0:
             pipe.set(K.retry_attempts(K.retry_name("Flaky", retry_identifier([n, "f"]))), 1)
-        pending += 2
-        if pending >= 20_000:
-            pipe.execute()
-            pending = 0
-    pipe.execute()
+        batch.queued(2)
+    batch.finish()
     return time.perf_counter() - started
 
 
@@ -110,66 +105,36 @@ PAGES: list[tuple[str, Url]] = [
     ("/retry (first 20)", lambda s: "/retry"),
     ("/retry?page=10 (rows 181-200)", lambda s: "/retry?page=10"),
     ("/retry?page=100 (past the budget)", lambda s: "/retry?page=100"),
-    ("/retry/<t> (10 jobs, 1 retry)", lambda s: f"/retry/{T0 + (s.stamps // 2) * 60}"),
+    ("/retry/<t> (10 jobs, 1 retry)", lambda s: f"/retry/{epoch_at(s.stamps // 2)}"),
     ("/api/v1/retry", lambda s: "/api/v1/retry"),
     ("/failed (20 rows, counts shown)", lambda s: "/failed"),
     ("/overview (tab shown, cached)", lambda s: "/overview"),
 ]
 
 
-@dataclass
-class Row:
-    median: float
-    p95: float
-    round_trips: int
-    note: str = ""
-
-
 def measure(client: object, url: str, repeat: int) -> Row:
-    response = client.get(url)  # type: ignore[attr-defined]
+    get = partial(client.get, url)  # type: ignore[attr-defined]
+    response = get()
     assert response.status_code == 200, (url, response.status_code)
     with count_redis() as tally:
-        client.get(url)  # type: ignore[attr-defined]
-    laps = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        client.get(url)  # type: ignore[attr-defined]
-        laps.append((time.perf_counter() - started) * 1000)
-    laps.sort()
+        get()
     note = "partial" if b'class="badge badge-muted partial"' in response.data else ""
-    return Row(statistics.median(laps), laps[int(len(laps) * 0.95) - 1], tally.round_trips, note)
+    return Row.of(laps_of(get, repeat), tally.round_trips, note)
 
 
 def time_failed_counts(server: RedisServer, repeat: int) -> dict[str, Row]:
     """The Failed page's extra read against its own page read, in the data layer."""
     client = redis.Redis(port=server.port, decode_responses=True)
     dash = Dashboard(Resque(client))
-    rows: dict[str, Row] = {}
     page = dash.failures.page(None, 1, 20, True)
-    for label, run in (
-        ("Failures.page(20 rows) (baseline)", lambda: dash.failures.page(None, 1, 20, True)),
-        ("Retries.attempts_for(20 rows)", lambda: dash.retries.attempts_for(page.items)),
-        ("Retries.in_use() (tab refresh)", dash.retries.in_use),
-    ):
-        laps = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            run()
-            laps.append((time.perf_counter() - started) * 1000)
-        laps.sort()
-        rows[label] = Row(statistics.median(laps), laps[int(len(laps) * 0.95) - 1], -1)
+    runs: dict[str, Callable[[], object]] = {
+        "Failures.page(20 rows) (baseline)": partial(dash.failures.page, None, 1, 20, True),
+        "Retries.attempts_for(20 rows)": partial(dash.retries.attempts_for, page.items),
+        "Retries.in_use() (tab refresh)": dash.retries.in_use,
+    }
+    rows = {label: Row.of(laps_of(run, repeat)) for label, run in runs.items()}
     client.close()
     return rows
-
-
-def machine() -> str:
-    try:
-        version = subprocess.run(
-            ["redis-server", "--version"], capture_output=True, text=True, check=False
-        ).stdout.split()[2]
-    except (OSError, IndexError):
-        version = "?"
-    return f"Python {platform.python_version()}, {platform.machine()}, redis-server {version}"
 
 
 def main(argv: list[str] | None = None) -> int:
