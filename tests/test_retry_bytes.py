@@ -13,14 +13,19 @@ C.UTF-8), failure backend ``MultipleWithRetrySuppression`` over ``Resque::Failur
 - ``RUBY_STATE``: every key a Ruby worker left (``Worker#work(0)``, forking for ``Killer``)
   after the jobs of ``tests/retry_jobs.py`` (same names, settings and errors) were enqueued
   in ``ENQUEUED``'s order, all failing within the second ``RUBY_AT``. Backtraces are cut
-  to their first frame; the prune lock is left out.
+  to their first frame; the prune lock is left out. Ours are compared item by item
+  (``same_state``): which retries share a ``delayed:<epoch>`` list depends on the second
+  each job failed in, so only each item's bytes, their count, their delay after their own
+  failure and the order of items Ruby listed together are pinned.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -546,9 +551,17 @@ def test_the_json_identifier_is_rubys_sha1_of_resque_encode(args_json: str, sha1
     assert json_retry_identifier(json.loads(args_json)) == sha1
 
 
-def snapshot(r: redis.Redis) -> dict[str, tuple[str, int, Any]]:
-    """Every key as (type, TTL, value), as ``RUBY_STATE`` holds them."""
-    found: dict[str, tuple[str, int, Any]] = {}
+# A key as a snapshot holds it: (type, TTL or expiry, value). RUBY_STATE holds TTLs in
+# seconds (as Ruby set them: the capture was read at once); ``snapshot`` holds when each of
+# our keys expires (epoch seconds), so a later read or a busy machine changes nothing.
+Entry = tuple[str, float, Any]
+NO_TTL = -1
+
+
+def snapshot(r: redis.Redis) -> dict[str, Entry]:
+    """Every key as (type, epoch its TTL ends or -1, value); keys expiring meanwhile are
+    left out (see :func:`with_expired`)."""
+    found: dict[str, Entry] = {}
     for key in r.scan_iter(count=1000):
         kind = r.type(key)
         value: Any
@@ -562,9 +575,24 @@ def snapshot(r: redis.Redis) -> dict[str, tuple[str, int, Any]]:
             value = r.zrange(key, 0, -1)
         else:
             value = None
-        found[key] = (kind, r.ttl(key), value)
+        expiry = r.pexpiretime(key)
+        if kind == "none" or expiry == -2:
+            continue  # expired between SCAN and reading it
+        found[key] = (kind, expiry / 1000 if expiry >= 0 else NO_TTL, value)
     found.pop(K.prune_lock, None)
     return found
+
+
+def with_expired(earlier: dict[str, Entry], later: dict[str, Entry]) -> dict[str, Entry]:
+    """``later``, plus the keys of ``earlier`` whose TTL has run out since (a record kept
+    for 6 s may expire while the next worker runs on a busy machine)."""
+    now = time.time()
+    gone = {
+        key: entry
+        for key, entry in earlier.items()
+        if key not in later and entry[1] != NO_TTL and entry[1] <= now
+    }
+    return {**later, **gone}
 
 
 def same_record(ours: str, ruby: str) -> None:
@@ -582,38 +610,97 @@ def same_record(ours: str, ruby: str) -> None:
     assert ours == jsonp.encode({**theirs, **same})
 
 
-def same_state(
-    ours: dict[str, tuple[str, int, Any]],
-    ruby: dict[str, tuple[str, int, Any]],
-    ruby_at: int,
-    window: tuple[int, int],
+def is_delayed_key(key: str) -> bool:
+    """resque-scheduler's delayed queue: ``delayed:<epoch>``, its schedule, ``timestamps:``."""
+    return key.startswith((K.delayed_prefix, K.timestamps_prefix)) or key == K.delayed_schedule
+
+
+def delayed_copies(state: Mapping[str, Entry]) -> dict[str, list[tuple[int, int]]]:
+    """Each delayed item's bytes -> (epoch, list position) of every copy, after checking
+    that the schedule and the ``timestamps:`` sets agree with the lists, as
+    resque-scheduler keeps them."""
+    lists = {
+        int(key.removeprefix(K.delayed_prefix)): value
+        for key, (kind, _, value) in state.items()
+        if key.startswith(K.delayed_prefix)
+    }
+    copies: dict[str, list[tuple[int, int]]] = {}
+    for epoch in sorted(lists):
+        for position, item in enumerate(lists[epoch]):
+            copies.setdefault(item, []).append((epoch, position))
+    assert state.get(K.delayed_schedule) == ("zset", NO_TTL, [str(e) for e in sorted(lists)])
+    sets = {key: entry for key, entry in state.items() if key.startswith(K.timestamps_prefix)}
+    assert sets == {
+        K.timestamps(item): ("set", NO_TTL, sorted({K.delayed_name(e) for e, _ in places}))
+        for item, places in copies.items()
+    }
+    return copies
+
+
+def failed_second(record: str) -> int:
+    """The epoch second of a kept error's ``failed_at`` (local time, no zone)."""
+    failed_at = json.loads(record)["failed_at"]
+    return int(time.mktime(time.strptime(failed_at, "%Y/%m/%d %H:%M:%S")))
+
+
+def retry_failed_second(state: Mapping[str, Entry], item: str) -> int | None:
+    """When the job of a delayed retry failed, by the error resque-retry keeps for it;
+    None when none is kept."""
+    job = json.loads(item)
+    kept = state.get(K.retry_failure(K.retry_name(job["class"], retry_identifier(job["args"]))))
+    return None if kept is None else failed_second(kept[2])
+
+
+def same_delayed(
+    ours: Mapping[str, Entry], ruby: Mapping[str, Entry], ruby_at: int, window: tuple[float, float]
 ) -> None:
-    """``ours`` holds exactly ``ruby``'s keys and values, with delayed epochs shifted from
-    ``ruby_at`` into ``window`` (when our jobs failed) and TTLs a second or two shorter."""
-    rename: dict[str, str] = {}
-    ruby_delayed = {json.dumps(v[2]): k for k, v in ruby.items() if k.startswith(K.delayed_prefix)}
-    for key, (_, _, value) in ours.items():
-        if key.startswith(K.delayed_prefix) and key != K.delayed_schedule:
-            theirs = ruby_delayed.get(json.dumps(value))
-            assert theirs is not None, f"no Ruby delayed list holds {value}"
-            offset = int(theirs.rsplit(":", 1)[1]) - ruby_at
-            epoch = int(key.rsplit(":", 1)[1])
-            assert window[0] + offset <= epoch <= window[1] + offset, (key, theirs)
-            rename[key.rsplit(":", 1)[1]] = theirs.rsplit(":", 1)[1]
+    """The delayed queue, item by item: the same items byte for byte, as many copies of
+    each, each due its configured delay (as Ruby's: its epoch less ``ruby_at``) after the
+    second it failed in, and items sharing a Ruby list in Ruby's order. Which items share
+    a list is left free: Ruby's all failed within one second, ours may straddle one."""
+    mine, theirs = delayed_copies(ours), delayed_copies(ruby)
+    assert sorted(mine) == sorted(theirs)  # the same items, byte for byte
+    for item, ruby_places in theirs.items():
+        places = mine[item]
+        assert len(places) == len(ruby_places), item  # as many copies of each
+        delays = sorted(epoch - ruby_at for epoch, _ in ruby_places)
+        failed = retry_failed_second(ours, item)
+        for (epoch, _), delay in zip(places, delays):
+            scheduled = epoch - delay  # the second our retry was scheduled in
+            # the retry is scheduled before the failure is recorded (on_failure hooks first)
+            latest = window[1] if failed is None else failed
+            assert int(window[0]) <= scheduled <= latest, (item, epoch, delay, failed, window)
+    ruby_place = {item: places[0] for item, places in theirs.items()}
+    for key, (_, _, items) in ours.items():
+        if key.startswith(K.delayed_prefix):
+            for a, b in itertools.combinations(items, 2):
+                if a != b and ruby_place[a][0] == ruby_place[b][0]:
+                    assert ruby_place[a][1] < ruby_place[b][1], (key, a, b)
 
-    def shifted(text: str) -> str:
-        return re.sub(r"(?<=delayed:)\d+|^\d+$", lambda m: rename.get(m.group(), m.group()), text)
 
-    mine = {}
-    for key, (kind, ttl, value) in ours.items():
-        if isinstance(value, list):
-            value = sorted(shifted(v) for v in value) if kind != "list" else value
-        mine[shifted(key)] = (kind, ttl, value)
-    assert sorted(mine) == sorted(ruby)
-    for key, (kind, ttl, value) in ruby.items():
-        our_kind, our_ttl, our_value = mine[key]
+def same_state(
+    ours: Mapping[str, Entry],
+    ruby: Mapping[str, Entry],
+    ruby_at: int,
+    window: tuple[float, float],
+) -> None:
+    """``ours`` holds exactly ``ruby``'s keys and values (the delayed queue compared item by
+    item, :func:`same_delayed`), each key with a TTL set to it during ``window`` (when our
+    jobs ran), the error kept for a retry no earlier than its ``failed_at``."""
+    same_delayed(ours, ruby, ruby_at, window)
+    mine = {key: entry for key, entry in ours.items() if not is_delayed_key(key)}
+    theirs = {key: entry for key, entry in ruby.items() if not is_delayed_key(key)}
+    assert sorted(mine) == sorted(theirs)
+    for key, (kind, ttl, value) in theirs.items():
+        our_kind, expiry, our_value = mine[key]
         assert our_kind == kind, key
-        assert (our_ttl == ttl == -1) or (ttl - 2 <= our_ttl <= ttl), (key, our_ttl, ttl)
+        if ttl == NO_TTL:
+            assert expiry == NO_TTL, key
+        else:
+            set_at = expiry - ttl  # when our key got its TTL (Redis keeps milliseconds)
+            assert window[0] - 0.002 <= set_at <= window[1], (key, set_at, window)
+            if key.startswith(K.retry_failure("")):  # kept once the failure was recorded
+                assert set_at >= failed_second(our_value), (key, set_at)
         if key.startswith(K.retry_failure("")):
             same_record(our_value, value)
         elif key == K.failed:
@@ -645,11 +732,12 @@ def test_a_python_worker_leaves_what_resque_retry_left(
 ) -> None:
     for queue, name, args in ENQUEUED:
         resque.enqueue_to(queue, name, *args)
-    start = int(time.time())
+    start = time.time()
     work(redis_url, "flaky", tmp_path / "rec")
+    first = snapshot(r)
     resque.enqueue_to("killer", "Killer", "k")
     work(redis_url, "killer", tmp_path / "rec")
-    same_state(snapshot(r), RUBY_STATE, RUBY_AT, (start, int(time.time())))
+    same_state(with_expired(first, snapshot(r)), RUBY_STATE, RUBY_AT, (start, time.time()))
 
 
 FIXTURE = dump_keys(RUBY_PLUGINS)
@@ -676,7 +764,7 @@ def test_a_python_flaky_writes_the_fixtures_bytes(
     """The fixture's Flaky [42, "x"], failed once: the same three delayed-queue keys, the
     attempt key and the last error (TTL 2 x 600 s) as resque-retry wrote."""
     resque.enqueue_to("flaky", "Flaky", 42, "x")
-    start = int(time.time())
+    start = time.time()
     work(redis_url, "flaky", tmp_path / "rec")
     name = K.retry_name("Flaky", retry_identifier([42, "x"]))
     item = '{"class":"Flaky","args":[42,"x"],"queue":"flaky"}'
@@ -692,4 +780,4 @@ def test_a_python_flaky_writes_the_fixtures_bytes(
         K.failed_count: ("string", -1, "1"),
     }
     assert FIXTURE[K.delayed(epoch)]["value"][0] == item
-    same_state(snapshot(r), wanted, FIXTURE_AT, (start, int(time.time())))
+    same_state(snapshot(r), wanted, FIXTURE_AT, (start, time.time()))
