@@ -16,7 +16,6 @@ Flask's test client in this process.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -31,15 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the round-trip counter in tests/support
 
-from bench.delayed_state import (  # noqa: E402
-    Batch,
-    Row,
-    epoch_at,
-    lap,
-    laps_of,
-    machine,
-    push_delayed,
-)
+from bench.delayed_state import Batch, epoch_at, push_delayed  # noqa: E402
+from bench.tab_timing import Row, lap, laps_of, machine, options, print_table  # noqa: E402
 from resque_web import Resque  # noqa: E402
 from resque_web import payload as jsonp  # noqa: E402
 from resque_web.keys import Keys  # noqa: E402
@@ -146,9 +138,7 @@ def time_data_layer(server: RedisServer, state: State, repeat: int) -> dict[str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--jobs", type=int, default=1_000_000)
+    parser = options(__doc__)
     parser.add_argument("--per-stamp", type=int, default=10)
     args = parser.parse_args(argv)
     states = [
@@ -180,18 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                 results[name][label] = row
         for state in states:
             results[state.name].update(time_data_layer(servers[state.name], state, args.repeat))
-    small, big = results["small"], results["big"]
-    print()
-    print("| what | small median ms | big median ms | big p95 ms | big/small | round trips |")
-    print("| --- | ---: | ---: | ---: | ---: | --- |")
-    for label in small:
-        s, b = small[label], big[label]
-        trips = "" if s.round_trips < 0 else f"{s.round_trips} / {b.round_trips}"
-        note = f" ({b.note} at big)" if b.note and not s.note else ""
-        print(
-            f"| {label}{note} | {s.median:.1f} | {b.median:.1f} | {b.p95:.1f} | "
-            f"{b.median / s.median:.2f} | {trips} |"
-        )
+    print_table(results["small"], results["big"])
     return 0
 
 

@@ -1,19 +1,11 @@
-"""What the Delayed and Retry tab benches share (``bench/delayed_pages.py``,
-``bench/retry_pages.py``): a delayed queue written as Ruby's ``delayed_push`` writes it,
-through pipelines flushed every few thousand commands, and one timed row per page.
+"""The delayed queue the Delayed and Retry tab benches build (``bench/delayed_pages.py``,
+``bench/retry_pages.py``), written as Ruby's ``delayed_push`` writes it, through pipelines
+flushed every few thousand commands. Their timing rows are in ``bench/tab_timing.py``.
 
 Keys are spelled only by :class:`resque_web.keys.Keys`.
 """
 
 from __future__ import annotations
-
-import platform
-import statistics
-import subprocess
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import redis
 
@@ -56,43 +48,3 @@ def push_delayed(batch: Batch, keys: Keys, epoch: int, items: list[str]) -> None
         pipe.sadd(keys.timestamps(item), keys.delayed_name(epoch))
     pipe.zadd(keys.delayed_schedule, {str(epoch): epoch})
     batch.queued(len(items) + 2)
-
-
-@dataclass
-class Row:
-    """One timed line: median and p95 in ms, Redis round trips per request (-1: not a
-    request), and a note ("partial")."""
-
-    median: float
-    p95: float
-    round_trips: int
-    note: str = ""
-
-    @classmethod
-    def of(cls, laps: list[float], round_trips: int = -1, note: str = "") -> Row:
-        laps = sorted(laps)
-        p95 = laps[max(0, int(len(laps) * 0.95) - 1)]
-        return cls(statistics.median(laps), p95, round_trips, note)
-
-
-def lap(run: Callable[[], Any]) -> float:
-    """How long ``run()`` took, in ms."""
-    started = time.perf_counter()
-    run()
-    return (time.perf_counter() - started) * 1000
-
-
-def laps_of(run: Callable[[], Any], repeat: int) -> list[float]:
-    """``run`` timed ``repeat`` times, in ms."""
-    return [lap(run) for _ in range(repeat)]
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        redis_version = subprocess.run(
-            ["redis-server", "--version"], capture_output=True, text=True, check=False
-        ).stdout.split()[2]
-    except (OSError, IndexError):
-        redis_version = "?"
-    return f"Python {platform.python_version()}, {cpu}, redis-server {redis_version}"

@@ -18,7 +18,6 @@ round trips per request.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -32,14 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the round-trip counter in tests/support
 
-from bench.delayed_state import (  # noqa: E402
-    Batch,
-    Row,
-    epoch_at,
-    laps_of,
-    machine,
-    push_delayed,
-)
+from bench.delayed_state import Batch, epoch_at, push_delayed  # noqa: E402
+from bench.tab_timing import Row, laps_of, machine, options, print_table  # noqa: E402
 from resque_web import Resque  # noqa: E402
 from resque_web import payload as jsonp  # noqa: E402
 from resque_web.failure import build_record  # noqa: E402
@@ -138,10 +131,7 @@ def time_failed_counts(server: RedisServer, repeat: int) -> dict[str, Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--jobs", type=int, default=1_000_000)
-    args = parser.parse_args(argv)
+    args = options(__doc__).parse_args(argv)
     states = [State("small", max(1000, args.jobs // 1000)), State("big", args.jobs)]
     results: dict[str, dict[str, Row]] = {}
     print(f"# Retry tab, {machine()}")
@@ -164,18 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             results[state.name].update(time_failed_counts(server, args.repeat))
             client.close()
-    small, big = results["small"], results["big"]
-    print()
-    print("| | small median (p95) ms | big median (p95) ms | big / small | round trips |")
-    print("|---|---:|---:|---:|---:|")
-    for label, s in small.items():
-        b = big[label]
-        trips = "" if s.round_trips < 0 else f"{s.round_trips} / {b.round_trips}"
-        note = f" ({b.note})" if b.note else ""
-        print(
-            f"| {label}{note} | {s.median:.1f} ({s.p95:.1f}) | {b.median:.1f} ({b.p95:.1f}) "
-            f"| {b.median / s.median:.2f} | {trips} |"
-        )
+    print_table(results["small"], results["big"])
     return 0
 
 
