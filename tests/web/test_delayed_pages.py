@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask, Request
+from flask import Flask
 from flask.testing import FlaskClient
 
 from resque_web.model.delayed import reads as delayed_reads
 
 from .html import forms, links, parse, table_rows, text
-from .posting import app_with, flash, form_for, post
+from .posting import CROSS_SITE, app_with, authorizer, flash, form_for, post
 
 CAPTURED = 1796329780
 T0 = 1900000000
@@ -232,12 +232,7 @@ def test_read_only_hides_and_refuses_actions(redis_url: str, r: redis.Redis) -> 
 
 
 def test_authorize_is_asked_for_each_delayed_action(redis_url: str, r: redis.Redis) -> None:
-    asked: list[str] = []
-
-    def authorize(action: str, request: Request) -> bool:
-        asked.append(action)
-        return action in ("view", "delayed.enqueue")
-
+    asked, authorize = authorizer("view", "delayed.enqueue")
     client = app_with(redis_url, RESQUE_WEB_AUTHORIZE=authorize).test_client()
     html = client.get(f"/delayed/{T0}").data
     assert {f["action"] for f in forms(html)} == {"queue_now", "queue_job"}  # no Delete
@@ -252,9 +247,7 @@ def test_authorize_is_asked_for_each_delayed_action(redis_url: str, r: redis.Red
     assert r.llen(f"resque:delayed:{T0}") == 2
 
 
-@pytest.mark.parametrize(
-    "headers", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}]
-)
+@pytest.mark.parametrize("headers", CROSS_SITE)
 def test_cross_site_posts_are_refused(
     client: FlaskClient, r: redis.Redis, headers: dict[str, str]
 ) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask, Request
+from flask import Flask
 from flask.testing import FlaskClient
 
 from resque_web import JobRegistry, Keys, Resque, Retry
@@ -20,7 +20,7 @@ from resque_web.retry import retry_identifier
 from tests.support.roundtrips import count_redis
 
 from .html import forms, parse, table_rows
-from .posting import app_with, flash, form_for, post
+from .posting import CROSS_SITE, app_with, authorizer, flash, form_for, post
 
 CAPTURED = 1796329780
 FLAKY_AT = CAPTURED + 600
@@ -155,12 +155,7 @@ def test_read_only_hides_and_refuses_actions(redis_url: str, r: redis.Redis) -> 
 
 
 def test_authorize_is_asked_for_each_retry_action(redis_url: str, r: redis.Redis) -> None:
-    asked: list[str] = []
-
-    def authorize(action: str, request: Request) -> bool:
-        asked.append(action)
-        return action in ("view", "retry.enqueue")
-
+    asked, authorize = authorizer("view", "retry.enqueue")
     client = app_with(redis_url, RESQUE_WEB_AUTHORIZE=authorize).test_client()
     html = client.get("/retry").data
     assert {f["action"] for f in forms(html)} == {"retry_now"}
@@ -171,9 +166,7 @@ def test_authorize_is_asked_for_each_retry_action(redis_url: str, r: redis.Redis
     assert r.exists(FLAKY_42) and r.llen(f"resque:delayed:{FLAKY_AT}") == 2
 
 
-@pytest.mark.parametrize(
-    "headers", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}]
-)
+@pytest.mark.parametrize("headers", CROSS_SITE)
 def test_cross_site_posts_are_refused(
     client: FlaskClient, r: redis.Redis, headers: dict[str, str]
 ) -> None:
