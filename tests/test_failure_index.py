@@ -17,7 +17,8 @@ from resque_web.failure import FailedJob, FailureList, digest
 from resque_web.keys import Keys
 from resque_web.model import Dashboard, FailureFilter
 from resque_web.model.failure_index import FailureIndex, columns
-from resque_web.model.failure_index.columns import Memo, read_row
+from resque_web.model.failure_index.columns import Memo
+from resque_web.model.failure_index.reading import Fields, read_row
 from tests.support.roundtrips import count_redis
 
 KEY = "resque:failed"
@@ -368,11 +369,11 @@ def test_a_new_process_starts_from_the_saved_index(
     r.rpush(KEY, *[record(rng, True) for _ in range(20)])  # then workers append
     decoded: list[str] = []
 
-    def spy(raw: str, list_queue: str | None) -> tuple[str, str, str, str, str, bool]:
-        decoded.append(raw)
-        return read_row(raw, list_queue)
+    def spy(raws: list[str], list_queue: str | None) -> Fields:
+        decoded.extend(raws)
+        return Fields(raws, list_queue)
 
-    monkeypatch.setattr(columns, "read_row", spy)
+    monkeypatch.setattr(columns, "Fields", spy)
     later = fresh_process_index(r)
     later.save_after = 1000  # 20 new records are not worth saving again
     with count_redis() as tally:

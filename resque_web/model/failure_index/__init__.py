@@ -41,9 +41,12 @@ and refreshes itself. Answers only ever come from a caught-up state.
 it in Redis (``<ns>:web:failure-index:<list>``); the others, and restarts within a week,
 load it in one GET and check it exactly like their own: no process trusts it further.
 
-**Reading a record fast** (:func:`.columns.read_row`). The index needs six fields of a
-record whose bulk is its backtrace; msgspec decodes only those, and anything msgspec
-refuses (it is stricter than Python's json) is read by ``FailedJob`` itself.
+**Reading records fast** (:mod:`.reading`, :class:`.columns.Memo`). The index needs six
+fields of a record whose bulk is its backtrace; msgspec decodes only those (anything it
+refuses, being stricter than Python's json, is read by ``FailedJob`` itself), and a chunk's
+columns are taken in C-level passes: a message is fingerprinted once per *shape* (digits
+2-9 read as 1), a failed-at in UTC or at a numeric offset is its day's midnight plus its
+clock, any other is parsed once per minute.
 
 **What following the change log buys** (``bench/cold_index.py``, bench/RESULTS.md): a
 dashboard removal in the middle of 100,000 failures costs each process tens of
