@@ -38,6 +38,7 @@ BULK = {
     "clear": "failed.clear",
     "clear_retried": "failed.clear_retried",
 }
+ONE_ROW = ("retry", "remove")  # one failure, named by its position and digest
 SELECTED = {"retry_selected": "failed.retry", "remove_selected": "failed.remove"}
 RUN_HERE = 2.0  # seconds a bulk action runs in the request before its progress page takes over
 
@@ -94,13 +95,13 @@ def failed(queue: str | None = None) -> str | Response:
 
 
 def failed_action(queue: str | None) -> Response:
-    action = request.form.get("action", "")
     form = request.form
+    action, one = row_action(form)
     d = dashboard()
     name = list_name(queue)
-    if action in ("retry", "remove"):
+    if one is not None:
         require(current_settings(), f"failed.{action}")
-        index, digest = _row(form.get("index", ""), form.get("digest", ""))
+        index, digest = one
         held = hold() if action == "remove" else None
         if action == "retry":
             result = d.failures.retry(queue, index, digest)
@@ -136,6 +137,22 @@ def failed_action(queue: str | None) -> Response:
         raise PageError(400, "Bad request", f"Unknown failure action {action!r}.")
     notify(result.ok, result.message)
     return redirect(back_url(queue, form), 303)
+
+
+def row_action(form: MultiDict[str, str]) -> tuple[str, tuple[int, str] | None]:
+    """The action asked for and, for one failure's retry or remove, which failure. The
+    page's row buttons share one form and send ``retry=<position>:<digest>`` (or
+    ``remove=``); scripts may send ``action=retry&index=<position>&digest=<sha1>``."""
+    action = form.get("action", "")
+    buttons = [verb for verb in ONE_ROW if verb in form]
+    if not action and len(buttons) == 1:
+        (action,) = buttons
+        return action, _row(*form[action].partition(":")[::2])
+    if action in ONE_ROW and not buttons:
+        return action, _row(form.get("index", ""), form.get("digest", ""))
+    if buttons:
+        raise PageError(400, "Bad request", "Name one failure action at a time.")
+    return action, None
 
 
 def _row(index: str, digest: str) -> tuple[int, str]:
