@@ -73,12 +73,13 @@ class _Op:
 
 
 def _nearest(
-    near: dict[int, FailedJob], places: dict[str, list[int]], index: int, digest: str
+    near: dict[int, FailedJob], places: dict[str, list[int]], position: int, digest: str
 ) -> FailedJob | None:
-    """The record with ``digest`` at ``index`` or the nearest place before it (within
+    """The record with ``digest`` at ``position`` or the nearest place before it (within
     SEARCH_WINDOW), among those read; ``places`` maps each digest read to its positions."""
     best = max(
-        (p for p in places.get(digest, ()) if index - SEARCH_WINDOW <= p <= index), default=None
+        (p for p in places.get(digest, ()) if position - SEARCH_WINDOW <= p <= position),
+        default=None,
     )
     return None if best is None else near[best]
 
@@ -130,9 +131,9 @@ class FailureList:
             rows = [FailedJob(start + i, raw, self.queue) for i, raw in enumerate(raws)]
         return total, rows
 
-    def get(self, index: int) -> FailedJob | None:
-        raw = self.redis.lindex(self.key, index)
-        return None if raw is None else FailedJob(index, raw, self.queue)
+    def get(self, position: int) -> FailedJob | None:
+        raw = self.redis.lindex(self.key, position)
+        return None if raw is None else FailedJob(position, raw, self.queue)
 
     def scan(self, newest_first: bool = False, chunk: int = 1000) -> Iterator[FailedJob]:
         """Every failure, in chunks of ``chunk`` per round trip (never one huge LRANGE)."""
@@ -155,11 +156,11 @@ class FailureList:
                     return
                 start += chunk
 
-    def locate(self, index: int, digest: str) -> FailedJob | None:
-        """The failure with this digest at ``index``, or where it moved to (earlier, when
+    def locate(self, position: int, digest: str) -> FailedJob | None:
+        """The failure with this digest at ``position``, or where it moved to (earlier, when
         failures before it were removed), or None when it is gone."""
-        low = max(0, index - SEARCH_WINDOW)
-        raws = self.redis.lrange(self.key, low, index)
+        low = max(0, position - SEARCH_WINDOW)
+        raws = self.redis.lrange(self.key, low, position)
         # Nearest first: the failure most likely moved by a few places.
         for offset in range(len(raws) - 1, -1, -1):
             candidate = FailedJob(low + offset, raws[offset], self.queue)
@@ -168,29 +169,29 @@ class FailureList:
         return None
 
     # Acting on one ------------------------------------------------------------
-    def retry(self, index: int, digest: str, remove: bool = False) -> ActionResult:
+    def retry(self, position: int, digest: str, remove: bool = False) -> ActionResult:
         """Push the failure the user saw back onto its queue and mark it ``retried_at``
         (or take it off the list when ``remove``), atomically."""
-        return self._one(index, digest, lambda f: self._retry_op(f, remove), "retried")
+        return self._one(position, digest, lambda f: self._retry_op(f, remove), "retried")
 
-    def remove(self, index: int, digest: str, hold: Hold | None = None) -> ActionResult:
-        return self._one(index, digest, lambda f: _Op(f, "", None), "removed", hold)
+    def remove(self, position: int, digest: str, hold: Hold | None = None) -> ActionResult:
+        return self._one(position, digest, lambda f: _Op(f, "", None), "removed", hold)
 
-    def retry_edited(self, index: int, digest: str, args: list[object]) -> ActionResult:
+    def retry_edited(self, position: int, digest: str, args: list[object]) -> ActionResult:
         """Push the job with new ``args`` and mark the failure retried (its payload now
         carries those args), in one identity-checked step."""
-        return self._one(index, digest, lambda f: self._edited_op(f, args), "retried")
+        return self._one(position, digest, lambda f: self._edited_op(f, args), "retried")
 
     def _one(
         self,
-        index: int,
+        position: int,
         digest: str,
         make: Callable[[FailedJob], _Op | None],
         verb: str,
         hold: Hold | None = None,
     ) -> ActionResult:
         for _ in range(_ATTEMPTS):
-            failure = self.locate(index, digest)
+            failure = self.locate(position, digest)
             if failure is None:
                 return ActionResult(
                     False,
@@ -202,14 +203,18 @@ class FailureList:
             if op is None:
                 return ActionResult(
                     False,
-                    f"Failure #{failure.index} has no job payload or queue to retry, or one "
+                    f"Failure #{failure.position} has no job payload or queue to retry, or one "
                     "Resque's JSON cannot carry; left as is.",
                     0,
                 )
             if self._run([op], hold) >= 0:
                 queue = shorten(failure.queue)
                 where = f" on queue {queue!r}" if op.push is not None else ""
-                moved = "" if failure.index == index else f" (it had moved to #{failure.index})"
+                moved = (
+                    ""
+                    if failure.position == position
+                    else f" (it had moved to #{failure.position})"
+                )
                 name = shorten(failure.display_class)
                 return ActionResult(True, f"{verb.capitalize()} failure {name}{where}{moved}.", 1)
         return ActionResult(
@@ -234,7 +239,7 @@ class FailureList:
             return None
         if not failure.queue:
             return None
-        edited = FailedJob(failure.index, failure.raw, failure.list_queue)
+        edited = FailedJob(failure.position, failure.raw, failure.list_queue)
         edited.data = {**failure.data, "payload": {**value, "args": args}}
         try:
             item = jsonp.encode_job(value["class"], args)
@@ -251,7 +256,7 @@ class FailureList:
         remove: bool = False,
         hold: Hold | None = None,
     ) -> ActionResult:
-        """Retry or remove exactly the failures named by (index, digest), in one atomic
+        """Retry or remove exactly the failures named by (position, digest), in one atomic
         step: each is found where it is now (it may have moved up), or reported gone."""
         make = self.operation(action, remove)
         for _ in range(_ATTEMPTS):
@@ -282,38 +287,38 @@ class FailureList:
         row: a POST of bogus rows must not make the server read the list over and over)."""
         wanted = list(dict.fromkeys(rows))
         pipe = self.redis.pipeline(transaction=False)
-        for index, _ in wanted:
-            pipe.lindex(self.key, index)
+        for position, _ in wanted:
+            pipe.lindex(self.key, position)
         raws = pipe.execute() if wanted else []
         found: dict[int, FailedJob] = {}
         moved: list[tuple[int, str]] = []
-        for (index, digest), raw in zip(wanted, raws):
-            here = None if raw is None else FailedJob(index, raw, self.queue)
+        for (position, digest), raw in zip(wanted, raws):
+            here = None if raw is None else FailedJob(position, raw, self.queue)
             if here is not None and here.digest == digest:
-                found.setdefault(here.index, here)
+                found.setdefault(here.position, here)
             else:
-                moved.append((index, digest))
+                moved.append((position, digest))
         if moved:
-            near = self._read_near([index for index, _ in moved], SELECTION_SEARCH)
+            near = self._read_near([position for position, _ in moved], SELECTION_SEARCH)
             places: dict[str, list[int]] = {}
             for position, record in near.items():
                 places.setdefault(record.digest, []).append(position)
-            for index, digest in moved:
-                here = _nearest(near, places, index, digest)
-                if here is not None and here.index not in found:
-                    found[here.index] = here
+            for position, digest in moved:
+                here = _nearest(near, places, position, digest)
+                if here is not None and here.position not in found:
+                    found[here.position] = here
         return list(found.values())
 
-    def _read_near(self, indexes: list[int], budget: int) -> dict[int, FailedJob]:
-        """The records in the SEARCH_WINDOW before each of ``indexes``, windows merged, the
-        nearest to the highest index first, ``budget`` records at most."""
+    def _read_near(self, positions: list[int], budget: int) -> dict[int, FailedJob]:
+        """The records in the SEARCH_WINDOW before each of ``positions``, windows merged, the
+        nearest to the highest position first, ``budget`` records at most."""
         spans: list[list[int]] = []
-        for index in sorted(set(indexes), reverse=True):
-            low = max(0, index - SEARCH_WINDOW)
-            if spans and index >= spans[-1][0] - 1:
+        for position in sorted(set(positions), reverse=True):
+            low = max(0, position - SEARCH_WINDOW)
+            if spans and position >= spans[-1][0] - 1:
                 spans[-1][0] = min(spans[-1][0], low)
             else:
-                spans.append([low, index])
+                spans.append([low, position])
         out: dict[int, FailedJob] = {}
         for low, high in spans:
             if budget <= 0:
@@ -369,11 +374,11 @@ class FailureList:
                 break
         else:
             raise RuntimeError("the failure list kept changing under a bulk action. Try again.")
-        gone = {op.failure.index for op in ops if op.new_value == ""}
-        kept = [f for f in rows if f.index not in gone]
+        gone = {op.failure.position for op in ops if op.new_value == ""}
+        kept = [f for f in rows if f.position not in gone]
         # What now sits just before the cursor: kept records, rewritten ones as rewritten.
-        rewritten = {op.failure.index: op.new_value for op in ops if op.new_value}
-        anchors = [FailedJob(0, rewritten.get(f.index, f.raw)).digest for f in kept[-ANCHORS:]]
+        rewritten = {op.failure.position: op.new_value for op in ops if op.new_value}
+        anchors = [FailedJob(0, rewritten.get(f.position, f.raw)).digest for f in kept[-ANCHORS:]]
         return Chunk(
             done=len(ops),
             scanned=len(raws),
@@ -417,7 +422,7 @@ class FailureList:
         for op in ops:
             queue = op.failure.queue
             args += [
-                str(op.failure.index),
+                str(op.failure.position),
                 op.failure.digest,
                 op.new_value,
                 queue,

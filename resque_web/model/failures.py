@@ -253,7 +253,7 @@ class Failures:
         if clamped != number:
             number = clamped
             total, rows = failures.slice((number - 1) * per_page, per_page, paging.newest_first)
-        return Page(rows, number, per_page, total, paging.newest_first, [f.index for f in rows])
+        return Page(rows, number, per_page, total, paging.newest_first, [f.position for f in rows])
 
     def _filtered_page(
         self,
@@ -277,7 +277,7 @@ class Failures:
             if raw is not None
         ]
         rows = [row for row in rows if where.matches(row)]
-        return Page(rows, number, per_page, total, newest_first, [f.index for f in rows])
+        return Page(rows, number, per_page, total, newest_first, [f.position for f in rows])
 
     def index(self, failures: FailureList) -> FailureIndex:
         return indexes.get(self.redis, failures.key, failures.queue, self.keys)

@@ -101,7 +101,7 @@ def test_one_form_carries_every_rows_actions(client: FlaskClient, r: redis.Redis
     assert shared.attrs["method"] == "post" and shared.attrs["action"] == "/failed"
     buttons = [b for b in page.iter("button") if b.attrs.get("form") == "row-actions"]
     assert sorted(b.attrs["name"] for b in buttons) == ["remove"] * 5 + ["retry"] * 5
-    truth = {f"{f.index}:{f.digest}" for f in stored(r)}
+    truth = {f"{f.position}:{f.digest}" for f in stored(r)}
     assert {b.attrs["value"] for b in buttons} == truth  # position and SHA-1 of each row
     assert len([f for f in page.iter("form") if f.attrs.get("method") == "post"]) == 3
 
@@ -165,7 +165,7 @@ def test_malformed_row_actions_are_400_and_change_nothing(
 def test_the_older_form_fields_still_work_for_scripts(client: FlaskClient, r: redis.Redis) -> None:
     r.rpush(KEY, json.dumps(record(1, lines=4)))
     (failure,) = stored(r)
-    form = {"action": "remove", "index": failure.index, "digest": failure.digest}
+    form = {"action": "remove", "index": failure.position, "digest": failure.digest}
     assert client.post("/failed", data=form).status_code == 303
     assert r.llen(KEY) == 0
 
@@ -208,3 +208,15 @@ def test_authorize_decides_each_row_action(redis_url: str, r: redis.Redis) -> No
     assert r.lindex(KEY, 0) == failure.raw
     assert client.post("/failed", data={"retry": ref}).status_code == 303
     assert "failed.remove" in asked and "failed.retry" in asked
+
+
+def test_the_api_names_a_failures_place_position_and_keeps_index(
+    client: FlaskClient, r: redis.Redis
+) -> None:
+    r.rpush(KEY, *[json.dumps(record(n, lines=4)) for n in range(3)])
+    ready(client)
+    items = client.get("/api/v1/failed").get_json()["items"]
+    assert [(i["position"], i["index"]) for i in items] == [(2, 2), (1, 1), (0, 0)]
+    assert [i["digest"] for i in items] == [f.digest for f in reversed(stored(r))]
+    (group,) = client.get("/api/v1/failed/groups").get_json()["groups"]
+    assert group["sample"]["position"] == group["sample"]["index"] == 2

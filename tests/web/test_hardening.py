@@ -170,7 +170,7 @@ def test_every_page_and_api_renders_deeply_nested_values(
         "failed_bulk": ["action=retry&q=core", "action=remove"],
     }
     urls = [u for u in get_urls(client.application, subjects, extra_args=extra)]
-    urls += [f"/failed/edit?index={f.index}&digest={f.digest}" for f in failures(r)]
+    urls += [f"/failed/edit?index={f.position}&digest={f.digest}" for f in failures(r)]
     bare = ("/failed/bulk", "/failed/edit")  # they need parameters: 400 without
     for url in urls:
         response = client.get(url)
@@ -194,7 +194,7 @@ def test_a_deep_failure_can_be_removed_and_its_retry_is_refused_cleanly(
     remove = [f for f in button_posts(html) if "remove" in f]
     assert len(remove) == 3
     first = failures(r)[0]
-    form = {"action": "retry", "index": first.index, "digest": first.digest}
+    form = {"action": "retry", "index": first.position, "digest": first.digest}
     response = client.post("/failed", data=form)
     assert response.status_code == 303
     assert r.llen("resque:queue:deep") == 2  # nothing pushed: Ruby could not read it
@@ -211,11 +211,11 @@ def test_edit_and_retry_refuses_what_ruby_cannot_read_with_400(
     client: FlaskClient, r: redis.Redis, deep: None
 ) -> None:
     unreadable = failures(r)[0]
-    page = client.get(f"/failed/edit?index={unreadable.index}&digest={unreadable.digest}")
+    page = client.get(f"/failed/edit?index={unreadable.position}&digest={unreadable.digest}")
     assert page.status_code == 200 and "deeper than 100 levels" in text(page.data)
     r.rpush(KEY, json.dumps(record(queue="deep")))
     failure = failures(r)[-1]
-    form = {"index": failure.index, "digest": failure.digest}
+    form = {"index": failure.position, "digest": failure.digest}
     for args, says in [
         ("[" * 5000 + "]" * 5000, "deeper than 98 levels"),
         (json.dumps([nested(98)]), "deeper than 98 levels"),  # 2 + 99 levels in the record
@@ -225,11 +225,11 @@ def test_edit_and_retry_refuses_what_ruby_cannot_read_with_400(
         response = client.post("/failed/edit", data={**form, "args": args})
         assert response.status_code == 400, args[:20]
         assert says in text(response.data)
-    assert r.lindex(KEY, failure.index) == failure.raw
+    assert r.lindex(KEY, failure.position) == failure.raw
     ok = client.post("/failed/edit", data={**form, "args": json.dumps([nested(97)])})
     assert ok.status_code == 303
     assert json.loads(r.lindex("resque:queue:deep", -1))["args"] == [nested(97)]
-    assert FailedJob(0, r.lindex(KEY, failure.index)).parse_error is None  # Ruby reads it
+    assert FailedJob(0, r.lindex(KEY, failure.position)).parse_error is None  # Ruby reads it
 
 
 # 4. Failure actions reach only failure lists -----------------------------------------------
@@ -337,7 +337,7 @@ def test_flashes_keep_the_session_cookie_small(
 
 def ref(r: redis.Redis, index: int) -> dict[str, Any]:
     failure = failures(r)[index]
-    return {"index": failure.index, "digest": failure.digest}
+    return {"index": failure.position, "digest": failure.digest}
 
 
 # 3. Host header check (DNS rebinding) ------------------------------------------------------
@@ -430,7 +430,7 @@ def test_no_get_changes_redis(client: FlaskClient, ruby_data: redis.Redis, redis
     )
     extra = {
         "failed_bulk": ["action=retry&exception=KeyError", "action=remove"],
-        "failed_edit": [f"index={first.index}&digest={first.digest}"],
+        "failed_edit": [f"index={first.position}&digest={first.digest}"],
         "failed": ["q=x", "action=clear", "action=retry_all"],
     }
     urls = get_urls(client.application, subjects, extra_args=extra)
@@ -467,7 +467,7 @@ def test_request_bodies_and_selections_are_bounded(client: FlaskClient, r: redis
     # A real row that moved is still found (its old place now holds another record).
     target = failures(r)[4000]
     r.lpop(KEY)
-    form = {"action": "remove_selected", "row": [f"{target.index}:{target.digest}", *bogus[1:]]}
+    form = {"action": "remove_selected", "row": [f"{target.position}:{target.digest}", *bogus[1:]]}
     assert client.post("/failed", data=form).status_code == 303
     assert r.llen(KEY) == 4998 and target.raw not in r.lrange(KEY, 3990, 4000)
 
