@@ -220,3 +220,15 @@ def test_the_api_names_a_failures_place_position_and_keeps_index(
     assert [i["digest"] for i in items] == [f.digest for f in reversed(stored(r))]
     (group,) = client.get("/api/v1/failed/groups").get_json()["groups"]
     assert group["sample"]["position"] == group["sample"]["index"] == 2
+
+
+def test_a_per_queue_list_filtered_by_queue_renders(
+    mq_client: FlaskClient, ruby_data: redis.Redis
+) -> None:
+    """The route's list name and the ``queue`` filter are two arguments: a page of one
+    per-queue list filtered by the jobs' queue builds its links (it was a 500 while both
+    were called ``queue``)."""
+    page = mq_client.get("/failed/critical?queue=critical")
+    assert page.status_code == 200
+    hrefs = [a.attrs["href"] for a in parse(page.data).iter("a") if "href" in a.attrs]
+    assert "/failed/critical?queue=critical&per_page=50" in hrefs

@@ -500,7 +500,7 @@ def test_the_summary_reads_queues_in_chunks(
 def test_concurrent_text_searches_are_bounded(
     client: FlaskClient, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resque_web.model import failures as model
+    from resque_web.model.failures import search as model
 
     r.rpush(KEY, *[json.dumps(record(error=f"needle {i}")) for i in range(3000)])
     assert client.get("/api/v1/failed").status_code == 200  # the index is ready
