@@ -1,13 +1,16 @@
 """Pages under concurrent load on the BIG state: gunicorn -w 2 --threads 4, 8 clients.
 
     .venv/bin/python bench/under_load.py [--seconds 10] [--redis URL] [--baseline DIR]
+        [--pages /failed,/overview] [--rounds 3]
 
 Each page is asked by ``--clients`` threads at once, for ``--seconds``, one page at a time
 (so a slow page does not slow the others' figures): requests per second, median and p99
 latency, and the response's size. Without ``--redis`` it starts a private redis-server and
 writes the BIG state (bench/build_state.py) first. ``--baseline DIR`` serves a second copy
 of the code (``DIR`` holds its ``resque_web``, ``templates`` and ``static``) in the same
-run, page by page alternately, so before and after see the same machine.
+run, page by page alternately, so before and after see the same machine. On a shared
+(noisy) machine, ``--rounds N`` repeats each page's after/before pair N times, alternating,
+and reports each figure's median over the rounds; ``--pages`` limits the run to some pages.
 """
 
 from __future__ import annotations
@@ -110,7 +113,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--redis", help="a Redis holding the BIG state already")
     parser.add_argument("--baseline", type=Path)
+    parser.add_argument("--pages", help="comma-separated paths (default: all of PAGES)")
+    parser.add_argument("--rounds", type=int, default=1, help="after/before pairs per page")
     args = parser.parse_args()
+    pages = args.pages.split(",") if args.pages else PAGES
     trees = [("after", ROOT)] + ([("before", args.baseline.resolve())] if args.baseline else [])
     with contextlib.ExitStack() as stack:
         url = args.redis
@@ -129,12 +135,18 @@ def main() -> int:
             f"{os.cpu_count()} CPUs, load average "
             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; gunicorn -w 2 --threads 4, "
             f"{args.clients} clients, {args.seconds:.0f} s per page and code"
+            + (f", median of {args.rounds} alternating rounds" if args.rounds > 1 else "")
         )
         print("| page | code | req/s | p50 ms | p99 ms | KB | errors |")
         print("|---|---|---:|---:|---:|---:|---:|")
-        for path in PAGES:
-            for label, port in ports.items():
-                found = hammer(port, path, args.clients, args.seconds)
+        for path in pages:
+            runs: dict[str, list[dict[str, float]]] = {label: [] for label in ports}
+            for _ in range(args.rounds):
+                for label, port in ports.items():
+                    runs[label].append(hammer(port, path, args.clients, args.seconds))
+            for label, found_runs in runs.items():
+                found = {k: statistics.median(r[k] for r in found_runs) for k in found_runs[0]}
+                found["errors"] = sum(r["errors"] for r in found_runs)
                 print(
                     f"| {path} | {label} | {found['rps']:.0f} | {found['p50']:.0f} | "
                     f"{found['p99']:.0f} | {found['kb']:.0f} | {found['errors']:.0f} |",

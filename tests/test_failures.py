@@ -60,9 +60,9 @@ def test_retry_marks_retried_at_and_pushes_rubys_item(ruby_data: redis.Redis) ->
     newest = d.failures.page(per_page=1).items[0]
     assert not newest.retried
     before = ruby_data.llen(f"resque:queue:{newest.queue}")
-    result = d.failures.retry(None, newest.index, newest.digest)
+    result = d.failures.retry(None, newest.position, newest.digest)
     assert result.ok and result.count == 1
-    stored = json.loads(ruby_data.lindex("resque:failed", newest.index))
+    stored = json.loads(ruby_data.lindex("resque:failed", newest.position))
     assert FAILED_AT.match(stored["retried_at"])
     assert list(stored)[-1] == "retried_at"
     assert ruby_data.llen(f"resque:queue:{newest.queue}") == before + 1
@@ -73,8 +73,8 @@ def test_retry_marks_retried_at_and_pushes_rubys_item(ruby_data: redis.Redis) ->
 def test_multi_queue_retried_at_has_no_zone(ruby_data: redis.Redis) -> None:
     d = Dashboard(Resque(ruby_data, "resque_mq"))
     failure = d.failures.page("default", per_page=1).items[0]
-    assert d.failures.retry("default", failure.index, failure.digest).ok
-    stored = json.loads(ruby_data.lindex("resque_mq:default_failed", failure.index))
+    assert d.failures.retry("default", failure.position, failure.digest).ok
+    stored = json.loads(ruby_data.lindex("resque_mq:default_failed", failure.position))
     assert re.fullmatch(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d", stored["retried_at"])
 
 
@@ -84,9 +84,9 @@ def test_action_hits_the_failure_the_user_saw_even_after_it_moved(ruby_data: red
     # Someone removes three failures ahead of it: the index now points at another failure.
     for index in (0, 0, 0):
         other = d.failures.page(per_page=1, newest_first=False, page=index + 1).items[0]
-        assert d.failures.remove(None, other.index, other.digest).ok
-    assert FailedJob(0, ruby_data.lindex("resque:failed", seen.index)).digest != seen.digest
-    result = d.failures.remove(None, seen.index, seen.digest)
+        assert d.failures.remove(None, other.position, other.digest).ok
+    assert FailedJob(0, ruby_data.lindex("resque:failed", seen.position)).digest != seen.digest
+    result = d.failures.remove(None, seen.position, seen.digest)
     assert result.ok and "moved" in result.message
     assert all(digest(raw) != seen.digest for raw in ruby_data.lrange("resque:failed", 0, -1))
     assert ruby_data.llen("resque:failed") == 116
@@ -95,10 +95,10 @@ def test_action_hits_the_failure_the_user_saw_even_after_it_moved(ruby_data: red
 def test_action_on_a_vanished_failure_changes_nothing(ruby_data: redis.Redis) -> None:
     d = Dashboard(Resque(ruby_data))
     seen = d.failures.page(per_page=1).items[0]
-    assert d.failures.remove(None, seen.index, seen.digest).ok
+    assert d.failures.remove(None, seen.position, seen.digest).ok
     snapshot = ruby_data.lrange("resque:failed", 0, -1)
     for action in (d.failures.retry, d.failures.remove):
-        result = action(None, seen.index, seen.digest)
+        result = action(None, seen.position, seen.digest)
         assert not result.ok and "no longer" in result.message
     assert ruby_data.lrange("resque:failed", 0, -1) == snapshot
 

@@ -167,7 +167,7 @@ def test_composed_filters_from_the_index_equal_a_full_read(r: redis.Redis, seed:
             "retried": rng.choice(["", "yes", "no"]),
         }
         where = FailureFilter.from_args(args)
-        truth = [f.index for f in everything if where(f)]
+        truth = [f.position for f in everything if where(f)]
         selection = d.failures.select(None, where)
         assert list(selection.positions) == truth, args
         assert d.failures.page(per_page=500, filter=where).total == len(truth)
@@ -193,7 +193,7 @@ def test_groups_count_first_last_queues_and_classes(r: redis.Redis) -> None:
     assert big.first_seen.hour == 10 and big.last_seen.hour == 12
     assert dict(big.queues) == {"default": 1, "mail": 1}
     assert dict(big.classes) == {"Archive": 1, "Mailer": 1}
-    assert d.failures.samples(None, groups)[big.id].index == 1  # the newest
+    assert d.failures.samples(None, groups)[big.id].position == 1  # the newest
     only_mail = d.failures.groups(where=FailureFilter(queue="mail"))
     assert [(g.id, g.count) for g in only_mail] == [(big.id, 1)]
 

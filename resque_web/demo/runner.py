@@ -135,7 +135,7 @@ class Demo:
                     page = dashboard.failures.page(per_page=1)
                     if page.items and not page.items[0].retried:
                         failure = page.items[0]
-                        dashboard.failures.retry(None, failure.index, failure.digest)
+                        dashboard.failures.retry(None, failure.position, failure.digest)
             except redis.RedisError:
                 continue  # Redis is going away with the demo
 

@@ -1,7 +1,7 @@
 """Finding a failure the user saw after the list moved under it.
 
 Workers only append; removals (by anyone) shift what follows them towards the head. So a
-failure named by (index, digest) is at ``index`` or, when failures before it went, a little
+failure named by (position, digest) is at ``position`` or, when failures before it went, a little
 earlier: these look back at most SEARCH_WINDOW records for it, and a selection's rows that
 moved share one bounded read, so a POST of bogus rows cannot make the server read the list
 over and over.
@@ -20,12 +20,12 @@ SELECTION_SEARCH = 2 * SEARCH_WINDOW
 
 
 def locate(
-    client: redis.Redis, key: str, queue: str | None, index: int, digest: str
+    client: redis.Redis, key: str, queue: str | None, position: int, digest: str
 ) -> FailedJob | None:
-    """The failure with this digest at ``index``, or where it moved to (earlier, when
+    """The failure with this digest at ``position``, or where it moved to (earlier, when
     failures before it were removed), or None when it is gone."""
-    low = max(0, index - SEARCH_WINDOW)
-    raws = client.lrange(key, low, index)
+    low = max(0, position - SEARCH_WINDOW)
+    raws = client.lrange(key, low, position)
     # Nearest first: the failure most likely moved by a few places.
     for offset in range(len(raws) - 1, -1, -1):
         candidate = FailedJob(low + offset, raws[offset], queue)
@@ -43,26 +43,26 @@ def locate_many(
     row)."""
     wanted = list(dict.fromkeys(rows))
     pipe = client.pipeline(transaction=False)
-    for index, _ in wanted:
-        pipe.lindex(key, index)
+    for position, _ in wanted:
+        pipe.lindex(key, position)
     raws = pipe.execute() if wanted else []
     found: dict[int, FailedJob] = {}
     moved: list[tuple[int, str]] = []
-    for (index, digest), raw in zip(wanted, raws):
-        here = None if raw is None else FailedJob(index, raw, queue)
+    for (position, digest), raw in zip(wanted, raws):
+        here = None if raw is None else FailedJob(position, raw, queue)
         if here is not None and here.digest == digest:
-            found.setdefault(here.index, here)
+            found.setdefault(here.position, here)
         else:
-            moved.append((index, digest))
+            moved.append((position, digest))
     if moved:
-        near = _read_near(client, key, queue, [index for index, _ in moved], SELECTION_SEARCH)
+        near = _read_near(client, key, queue, [position for position, _ in moved], SELECTION_SEARCH)
         places: dict[str, list[int]] = {}
         for position, record in near.items():
             places.setdefault(record.digest, []).append(position)
-        for index, digest in moved:
-            here = _nearest(near, places, index, digest)
-            if here is not None and here.index not in found:
-                found[here.index] = here
+        for position, digest in moved:
+            here = _nearest(near, places, position, digest)
+            if here is not None and here.position not in found:
+                found[here.position] = here
     return list(found.values())
 
 
@@ -83,17 +83,17 @@ def resume_point(client: redis.Redis, key: str, cursor: int, anchors: list[str])
 
 
 def _read_near(
-    client: redis.Redis, key: str, queue: str | None, indexes: list[int], budget: int
+    client: redis.Redis, key: str, queue: str | None, positions: list[int], budget: int
 ) -> dict[int, FailedJob]:
-    """The records in the SEARCH_WINDOW before each of ``indexes``, windows merged, the
-    nearest to the highest index first, ``budget`` records at most."""
+    """The records in the SEARCH_WINDOW before each of ``positions``, windows merged, the
+    nearest to the highest position first, ``budget`` records at most."""
     spans: list[list[int]] = []
-    for index in sorted(set(indexes), reverse=True):
-        low = max(0, index - SEARCH_WINDOW)
-        if spans and index >= spans[-1][0] - 1:
+    for position in sorted(set(positions), reverse=True):
+        low = max(0, position - SEARCH_WINDOW)
+        if spans and position >= spans[-1][0] - 1:
             spans[-1][0] = min(spans[-1][0], low)
         else:
-            spans.append([low, index])
+            spans.append([low, position])
     out: dict[int, FailedJob] = {}
     for low, high in spans:
         if budget <= 0:
@@ -107,11 +107,12 @@ def _read_near(
 
 
 def _nearest(
-    near: dict[int, FailedJob], places: dict[str, list[int]], index: int, digest: str
+    near: dict[int, FailedJob], places: dict[str, list[int]], position: int, digest: str
 ) -> FailedJob | None:
-    """The record with ``digest`` at ``index`` or the nearest place before it (within
+    """The record with ``digest`` at ``position`` or the nearest place before it (within
     SEARCH_WINDOW), among those read; ``places`` maps each digest read to its positions."""
     best = max(
-        (p for p in places.get(digest, ()) if index - SEARCH_WINDOW <= p <= index), default=None
+        (p for p in places.get(digest, ()) if position - SEARCH_WINDOW <= p <= position),
+        default=None,
     )
     return None if best is None else near[best]

@@ -75,11 +75,11 @@ def _text(data: dict[str, Any], field: str) -> str:
 
 
 class FailedJob:
-    """One stored failure, as a reader sees it. ``index`` is its position in its list;
+    """One stored failure, as a reader sees it. ``position`` is its place in its list;
     ``digest`` identifies the exact stored bytes, so actions hit the failure the user saw."""
 
-    def __init__(self, index: int, raw: str | bytes, list_queue: str | None = None) -> None:
-        self.index = index
+    def __init__(self, position: int, raw: str | bytes, list_queue: str | None = None) -> None:
+        self.position = position
         self.raw = jsonp.to_text(raw)
         self.list_queue = list_queue
         self.parse_error: str | None = None
@@ -201,4 +201,7 @@ class FailedJob:
         return jsonp.encode(data, "failure")
 
     def __repr__(self) -> str:
-        return f"FailedJob(index={self.index}, queue={self.queue!r}, exception={self.exception!r})"
+        return (
+            f"FailedJob(position={self.position}, queue={self.queue!r}, "
+            f"exception={self.exception!r})"
+        )

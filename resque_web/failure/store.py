@@ -90,9 +90,9 @@ class FailureList:
             rows = [FailedJob(start + i, raw, self.queue) for i, raw in enumerate(raws)]
         return total, rows
 
-    def get(self, index: int) -> FailedJob | None:
-        raw = self.redis.lindex(self.key, index)
-        return None if raw is None else FailedJob(index, raw, self.queue)
+    def get(self, position: int) -> FailedJob | None:
+        raw = self.redis.lindex(self.key, position)
+        return None if raw is None else FailedJob(position, raw, self.queue)
 
     def scan(self, newest_first: bool = False, chunk: int = 1000) -> Iterator[FailedJob]:
         """Every failure, in chunks of ``chunk`` per round trip (never one huge LRANGE)."""
@@ -115,35 +115,35 @@ class FailureList:
                     return
                 start += chunk
 
-    def locate(self, index: int, digest: str) -> FailedJob | None:
-        """The failure with this digest at ``index``, or where it moved to (earlier, when
+    def locate(self, position: int, digest: str) -> FailedJob | None:
+        """The failure with this digest at ``position``, or where it moved to (earlier, when
         failures before it were removed), or None when it is gone (:mod:`.locate`)."""
-        return locate(self.redis, self.key, self.queue, index, digest)
+        return locate(self.redis, self.key, self.queue, position, digest)
 
     # Acting on one ------------------------------------------------------------
-    def retry(self, index: int, digest: str, remove: bool = False) -> ActionResult:
+    def retry(self, position: int, digest: str, remove: bool = False) -> ActionResult:
         """Push the failure the user saw back onto its queue and mark it ``retried_at``
         (or take it off the list when ``remove``), atomically."""
-        return self._one(index, digest, lambda f: self._retry_op(f, remove), "retried")
+        return self._one(position, digest, lambda f: self._retry_op(f, remove), "retried")
 
-    def remove(self, index: int, digest: str, hold: Hold | None = None) -> ActionResult:
-        return self._one(index, digest, lambda f: _Op(f, "", None), "removed", hold)
+    def remove(self, position: int, digest: str, hold: Hold | None = None) -> ActionResult:
+        return self._one(position, digest, lambda f: _Op(f, "", None), "removed", hold)
 
-    def retry_edited(self, index: int, digest: str, args: list[object]) -> ActionResult:
+    def retry_edited(self, position: int, digest: str, args: list[object]) -> ActionResult:
         """Push the job with new ``args`` and mark the failure retried (its payload now
         carries those args), in one identity-checked step."""
-        return self._one(index, digest, lambda f: self._edited_op(f, args), "retried")
+        return self._one(position, digest, lambda f: self._edited_op(f, args), "retried")
 
     def _one(
         self,
-        index: int,
+        position: int,
         digest: str,
         make: Callable[[FailedJob], _Op | None],
         verb: str,
         hold: Hold | None = None,
     ) -> ActionResult:
         for _ in range(_ATTEMPTS):
-            failure = self.locate(index, digest)
+            failure = self.locate(position, digest)
             if failure is None:
                 return ActionResult(
                     False,
@@ -155,14 +155,18 @@ class FailureList:
             if op is None:
                 return ActionResult(
                     False,
-                    f"Failure #{failure.index} has no job payload or queue to retry, or one "
+                    f"Failure #{failure.position} has no job payload or queue to retry, or one "
                     "Resque's JSON cannot carry; left as is.",
                     0,
                 )
             if self._run([op], hold) >= 0:
                 queue = shorten(failure.queue)
                 where = f" on queue {queue!r}" if op.push is not None else ""
-                moved = "" if failure.index == index else f" (it had moved to #{failure.index})"
+                moved = (
+                    ""
+                    if failure.position == position
+                    else f" (it had moved to #{failure.position})"
+                )
                 name = shorten(failure.display_class)
                 return ActionResult(True, f"{verb.capitalize()} failure {name}{where}{moved}.", 1)
         return ActionResult(
@@ -187,7 +191,7 @@ class FailureList:
             return None
         if not failure.queue:
             return None
-        edited = FailedJob(failure.index, failure.raw, failure.list_queue)
+        edited = FailedJob(failure.position, failure.raw, failure.list_queue)
         edited.data = {**failure.data, "payload": {**value, "args": args}}
         try:
             item = jsonp.encode_job(value["class"], args)
@@ -204,7 +208,7 @@ class FailureList:
         remove: bool = False,
         hold: Hold | None = None,
     ) -> ActionResult:
-        """Retry or remove exactly the failures named by (index, digest), in one atomic
+        """Retry or remove exactly the failures named by (position, digest), in one atomic
         step: each is found where it is now (it may have moved up), or reported gone."""
         make = self.operation(action, remove)
         for _ in range(_ATTEMPTS):
@@ -272,11 +276,11 @@ class FailureList:
                 break
         else:
             raise RuntimeError("the failure list kept changing under a bulk action. Try again.")
-        gone = {op.failure.index for op in ops if op.new_value == ""}
-        kept = [f for f in rows if f.index not in gone]
+        gone = {op.failure.position for op in ops if op.new_value == ""}
+        kept = [f for f in rows if f.position not in gone]
         # What now sits just before the cursor: kept records, rewritten ones as rewritten.
-        rewritten = {op.failure.index: op.new_value for op in ops if op.new_value}
-        anchors = [FailedJob(0, rewritten.get(f.index, f.raw)).digest for f in kept[-ANCHORS:]]
+        rewritten = {op.failure.position: op.new_value for op in ops if op.new_value}
+        anchors = [FailedJob(0, rewritten.get(f.position, f.raw)).digest for f in kept[-ANCHORS:]]
         return Chunk(
             done=len(ops),
             scanned=len(raws),
@@ -311,7 +315,7 @@ class FailureList:
         for op in ops:
             queue = op.failure.queue
             args += [
-                str(op.failure.index),
+                str(op.failure.position),
                 op.failure.digest,
                 op.new_value,
                 queue,

@@ -277,7 +277,7 @@ class Retries:
                 continue
             key = self.key_for(payload.get("class"), payload.get("args"))
             if key is not None:
-                wanted.append((failure.index, key.name))
+                wanted.append((failure.position, key.name))
         if not wanted:
             return {}
         values = self.redis.mget([self.keys.retry_attempts(name) for _, name in wanted])

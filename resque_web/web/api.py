@@ -27,7 +27,7 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule("/api/v1/workers", "api_workers", api_workers)
     bp.add_url_rule("/api/v1/failed", "api_failed", api_failed)
     bp.add_url_rule(
-        "/api/v1/failed/<path:queue>", "api_failed_queue", api_failed, merge_slashes=False
+        "/api/v1/failed/<path:failure_list>", "api_failed_queue", api_failed, merge_slashes=False
     )
 
 
@@ -81,7 +81,8 @@ def worker_json(worker: WorkerInfo) -> dict[str, Any]:
 
 def failure_json(failure: FailedJob) -> dict[str, Any]:
     return {
-        "index": failure.index,
+        "index": failure.position,  # deprecated: the same as `position`
+        "position": failure.position,
         "digest": failure.digest,
         "queue": failure.queue,
         "list_queue": failure.list_queue,
@@ -162,11 +163,11 @@ def api_workers() -> Response:
     )
 
 
-def api_failed(queue: str | None = None) -> Response:
+def api_failed(failure_list: str | None = None) -> Response:
     # The list: the path, ?list=, or (as before, with per-queue lists) ?queue=; with the
     # single `failed` list, ?queue= filters it by the failures' queue.
     view = dashboard().failures.view(
-        queue or request.args.get("list") or None,
+        failure_list or request.args.get("list") or None,
         filter_from(request.args),
         page_args(newest_first_default=True),
         queue_filter_names_list=True,

@@ -1,7 +1,7 @@
 """How much one request may ask of the dashboard (issue 10: a 149 KB selection POST read
 980 MB out of Redis). Each limit makes a request's cost proportional to what a page can
 legitimately send; :mod:`resque_web.failure.locate` bounds the work per selected row and
-:mod:`resque_web.model.failures` the concurrent text searches.
+:mod:`resque_web.model.failures.search` the concurrent text searches.
 
 Set per request, so they hold when the dashboard is mounted in a host app whose own
 ``MAX_CONTENT_LENGTH`` is larger (or unset).

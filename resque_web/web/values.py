@@ -45,7 +45,7 @@ def queue_item_url(queue: str, index: int, raw: str) -> str:
 def failure_url(failure: FailedJob) -> str:
     keys = current_blueprint().resque.keys
     key = keys.failed if failure.list_queue is None else keys.failed_queue(failure.list_queue)
-    return value_url(keys.strip(key), index=failure.index, digest=failure.digest)
+    return value_url(keys.strip(key), index=failure.position, digest=failure.digest)
 
 
 def worker_job_url(worker_id: str) -> str:

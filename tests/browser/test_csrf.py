@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 from resque_web.web import create_app
 from tests.support.site import Subjects, get_urls, post_urls
 from tests.support.snapshot import changed, snapshot
-from tests.web.html import forms
+from tests.web.html import button_posts, forms
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +93,9 @@ def forged_forms(app: Flask, auth: dict[str, str]) -> list[dict[str, str]]:
             continue
         for form in forms(body):
             found.setdefault((form["_action"], form.get("action", "")), form)
+        for form in button_posts(body):  # a row's button: its own name carries the action
+            verb = form.get("action") or next((k for k in ("retry", "remove") if k in form), "")
+            found.setdefault((form["_action"], verb), form)
     covered = {url for url, _ in found}
     for url in post_urls(app, subjects, cap=3):
         for action in ACTIONS if url not in covered else ():

@@ -92,3 +92,31 @@ def forms(html: str | bytes) -> list[dict[str, str]]:
 
 def text(html: str | bytes) -> str:
     return parse(html).find("main").text()
+
+
+def button_posts(html: str | bytes) -> list[dict[str, str]]:
+    """What each named submit button POSTs, as a browser sends it: its form's action and
+    hidden fields (the form it sits in, or the one its ``form=`` attribute names) plus the
+    button's own name and value."""
+    root = parse(html)
+    by_id = {f.attrs["id"]: f for f in root.iter("form") if "id" in f.attrs}
+    out = []
+    for form in root.iter("form"):
+        for button in form.iter("button"):
+            if "name" in button.attrs and "form" not in button.attrs:
+                out.append((form, button))
+    for button in root.iter("button"):
+        if "name" in button.attrs and button.attrs.get("form") in by_id:
+            out.append((by_id[button.attrs["form"]], button))
+    posts = []
+    for form, button in out:
+        if form.attrs.get("method", "get").lower() != "post":
+            continue
+        fields = {
+            i.attrs["name"]: i.attrs.get("value", "")
+            for i in form.iter("input")
+            if i.attrs.get("type") == "hidden"
+        }
+        fields[button.attrs["name"]] = button.attrs.get("value", "")
+        posts.append({"_action": form.attrs.get("action", ""), **fields})
+    return posts

@@ -12,7 +12,7 @@ from resque_web.failure import digest
 from resque_web.model import bulk
 from resque_web.web.views.failed import listing
 
-from .html import forms, parse, text
+from .html import button_posts, forms, parse, text
 
 
 @pytest.fixture(autouse=True)
@@ -76,8 +76,8 @@ def test_delete_a_job_already_gone(client: FlaskClient, r: redis.Redis) -> None:
 
 def test_retry_one_failure(client: FlaskClient, r: redis.Redis) -> None:
     html = client.get("/failed").data
-    form = next(f for f in forms(html) if f.get("action") == "retry")
-    index = int(form["index"])
+    form = next(f for f in button_posts(html) if "retry" in f)
+    index = int(form["retry"].partition(":")[0])
     record = json.loads(r.lindex("resque:failed", index) or "")
     queue = record["queue"]
     before = r.llen(f"resque:queue:{queue}")
@@ -138,7 +138,7 @@ def test_clear_retried_and_clear_all(client: FlaskClient, r: redis.Redis) -> Non
 
 def test_multi_queue_actions(mq_client: FlaskClient, r: redis.Redis) -> None:
     html = mq_client.get("/failed/critical").data
-    form = next(f for f in forms(html) if f.get("action") == "retry")
+    form = next(f for f in button_posts(html) if "retry" in f)
     assert form["_action"] == "/failed/critical"
     mq_client.post(form.pop("_action"), data=form)
     assert r.llen("resque_mq:queue:critical") == 2

@@ -231,7 +231,7 @@ def test_api_is_read_only(client: FlaskClient) -> None:
         (".queue", "name"),
         (".worker", "target"),
         (".working_job", "worker_id"),
-        (".failed_queue", "queue"),
+        (".failed_queue", "failure_list"),
     ],
 )
 def test_row_links_are_url_for_built_once(

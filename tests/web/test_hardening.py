@@ -20,7 +20,7 @@ from resque_web.failure import FailedJob
 from resque_web.payload import TOO_DEEP
 from tests.support.site import Subjects, get_urls
 
-from .html import forms, links, parse, text
+from .html import button_posts, forms, links, parse, text
 
 KEY = "resque:failed"
 WORKER = "box-1:77:deep"
@@ -170,7 +170,7 @@ def test_every_page_and_api_renders_deeply_nested_values(
         "failed_bulk": ["action=retry&q=core", "action=remove"],
     }
     urls = [u for u in get_urls(client.application, subjects, extra_args=extra)]
-    urls += [f"/failed/edit?index={f.index}&digest={f.digest}" for f in failures(r)]
+    urls += [f"/failed/edit?index={f.position}&digest={f.digest}" for f in failures(r)]
     bare = ("/failed/bulk", "/failed/edit")  # they need parameters: 400 without
     for url in urls:
         response = client.get(url)
@@ -191,10 +191,10 @@ def test_a_deep_failure_can_be_removed_and_its_retry_is_refused_cleanly(
 ) -> None:
     client = Fresh(client)  # type: ignore[assignment]
     html = client.get("/failed").data
-    remove = [f for f in forms(html) if f.get("action") == "remove"]
+    remove = [f for f in button_posts(html) if "remove" in f]
     assert len(remove) == 3
     first = failures(r)[0]
-    form = {"action": "retry", "index": first.index, "digest": first.digest}
+    form = {"action": "retry", "index": first.position, "digest": first.digest}
     response = client.post("/failed", data=form)
     assert response.status_code == 303
     assert r.llen("resque:queue:deep") == 2  # nothing pushed: Ruby could not read it
@@ -211,11 +211,11 @@ def test_edit_and_retry_refuses_what_ruby_cannot_read_with_400(
     client: FlaskClient, r: redis.Redis, deep: None
 ) -> None:
     unreadable = failures(r)[0]
-    page = client.get(f"/failed/edit?index={unreadable.index}&digest={unreadable.digest}")
+    page = client.get(f"/failed/edit?index={unreadable.position}&digest={unreadable.digest}")
     assert page.status_code == 200 and "deeper than 100 levels" in text(page.data)
     r.rpush(KEY, json.dumps(record(queue="deep")))
     failure = failures(r)[-1]
-    form = {"index": failure.index, "digest": failure.digest}
+    form = {"index": failure.position, "digest": failure.digest}
     for args, says in [
         ("[" * 5000 + "]" * 5000, "deeper than 98 levels"),
         (json.dumps([nested(98)]), "deeper than 98 levels"),  # 2 + 99 levels in the record
@@ -225,11 +225,11 @@ def test_edit_and_retry_refuses_what_ruby_cannot_read_with_400(
         response = client.post("/failed/edit", data={**form, "args": args})
         assert response.status_code == 400, args[:20]
         assert says in text(response.data)
-    assert r.lindex(KEY, failure.index) == failure.raw
+    assert r.lindex(KEY, failure.position) == failure.raw
     ok = client.post("/failed/edit", data={**form, "args": json.dumps([nested(97)])})
     assert ok.status_code == 303
     assert json.loads(r.lindex("resque:queue:deep", -1))["args"] == [nested(97)]
-    assert FailedJob(0, r.lindex(KEY, failure.index)).parse_error is None  # Ruby reads it
+    assert FailedJob(0, r.lindex(KEY, failure.position)).parse_error is None  # Ruby reads it
 
 
 # 4. Failure actions reach only failure lists -----------------------------------------------
@@ -337,7 +337,7 @@ def test_flashes_keep_the_session_cookie_small(
 
 def ref(r: redis.Redis, index: int) -> dict[str, Any]:
     failure = failures(r)[index]
-    return {"index": failure.index, "digest": failure.digest}
+    return {"index": failure.position, "digest": failure.digest}
 
 
 # 3. Host header check (DNS rebinding) ------------------------------------------------------
@@ -430,7 +430,7 @@ def test_no_get_changes_redis(client: FlaskClient, ruby_data: redis.Redis, redis
     )
     extra = {
         "failed_bulk": ["action=retry&exception=KeyError", "action=remove"],
-        "failed_edit": [f"index={first.index}&digest={first.digest}"],
+        "failed_edit": [f"index={first.position}&digest={first.digest}"],
         "failed": ["q=x", "action=clear", "action=retry_all"],
     }
     urls = get_urls(client.application, subjects, extra_args=extra)
@@ -467,7 +467,7 @@ def test_request_bodies_and_selections_are_bounded(client: FlaskClient, r: redis
     # A real row that moved is still found (its old place now holds another record).
     target = failures(r)[4000]
     r.lpop(KEY)
-    form = {"action": "remove_selected", "row": [f"{target.index}:{target.digest}", *bogus[1:]]}
+    form = {"action": "remove_selected", "row": [f"{target.position}:{target.digest}", *bogus[1:]]}
     assert client.post("/failed", data=form).status_code == 303
     assert r.llen(KEY) == 4998 and target.raw not in r.lrange(KEY, 3990, 4000)
 
@@ -500,7 +500,7 @@ def test_the_summary_reads_queues_in_chunks(
 def test_concurrent_text_searches_are_bounded(
     client: FlaskClient, r: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resque_web.model import failures as model
+    from resque_web.model.failures import search as model
 
     r.rpush(KEY, *[json.dumps(record(error=f"needle {i}")) for i in range(3000)])
     assert client.get("/api/v1/failed").status_code == 200  # the index is ready
@@ -545,7 +545,7 @@ def test_a_failure_that_is_not_utf8_is_retried_and_removed(
     assert stored[0].count(b"\xff\xfe") == 1  # the bytes are kept as they were
     assert raw_redis.llen("resque:queue:default") == 3
     # Remove one by the digest its row carries.
-    form = next(f for f in forms(client.get("/failed").data) if f.get("action") == "remove")
+    form = next(f for f in button_posts(client.get("/failed").data) if "remove" in f)
     assert client.post(form.pop("_action"), data=form).status_code == 303
     assert raw_redis.llen(KEY) == 2
 

@@ -87,7 +87,7 @@ def test_bulk_retry_preview_then_steps(client: FlaskClient, ruby_data: redis.Red
 
 def test_selection_acts_on_exactly_the_rows(client: FlaskClient, ruby_data: redis.Redis) -> None:
     rows = failures(ruby_data)[100:103]
-    form = {"action": "remove_selected", "row": [f"{f.index}:{f.digest}" for f in rows]}
+    form = {"action": "remove_selected", "row": [f"{f.position}:{f.digest}" for f in rows]}
     client.post("/failed", data=form)
     left = {f.raw for f in failures(ruby_data)}
     assert not any(f.raw in left for f in rows) and len(left) == 117
@@ -105,19 +105,19 @@ def test_selection_acts_on_exactly_the_rows(client: FlaskClient, ruby_data: redi
 
 def test_edit_args_then_retry(client: FlaskClient, ruby_data: redis.Redis) -> None:
     failure = next(f for f in failures(ruby_data) if not f.parse_error and f.queue == "default")
-    url = f"/failed/edit?index={failure.index}&digest={failure.digest}"
+    url = f"/failed/edit?index={failure.position}&digest={failure.digest}"
     assert "Arguments (a JSON array)" in text(client.get(url).data)
-    form = {"index": failure.index, "digest": failure.digest}
+    form = {"index": failure.position, "digest": failure.digest}
     bad = client.post("/failed/edit", data={**form, "args": "[1, 2"})
     assert "That is not valid JSON: " in text(bad.data)
     not_a_list = client.post("/failed/edit", data={**form, "args": '{"a": 1}'})
     assert "must be a JSON array" in text(not_a_list.data)
-    assert ruby_data.lindex(KEY, failure.index) == failure.raw  # nothing changed yet
+    assert ruby_data.lindex(KEY, failure.position) == failure.raw  # nothing changed yet
     before = ruby_data.llen("resque:queue:default")
     assert client.post("/failed/edit", data={**form, "args": '[42, "edited"]'}).status_code == 303
     pushed = json.loads(ruby_data.lindex("resque:queue:default", -1))
     assert pushed["args"] == [42, "edited"] and ruby_data.llen("resque:queue:default") == before + 1
-    stored = json.loads(ruby_data.lindex(KEY, failure.index))
+    stored = json.loads(ruby_data.lindex(KEY, failure.position))
     assert stored["payload"]["args"] == [42, "edited"] and stored["retried_at"]
 
 
@@ -125,7 +125,7 @@ def test_edit_refuses_args_ruby_cannot_hold(client: FlaskClient, ruby_data: redi
     """Python's json reads NaN, Infinity, 1e400 (as inf) and lone surrogates; Ruby refuses
     the first ones and cannot write back the others: the form says so, nothing changes."""
     failure = next(f for f in failures(ruby_data) if not f.parse_error and f.queue == "default")
-    form = {"index": failure.index, "digest": failure.digest}
+    form = {"index": failure.position, "digest": failure.digest}
     before = ruby_data.llen("resque:queue:default")
     for args, words in (
         ("[NaN]", "That is not valid JSON: NaN is not JSON"),
@@ -136,7 +136,7 @@ def test_edit_refuses_args_ruby_cannot_hold(client: FlaskClient, ruby_data: redi
     ):
         response = client.post("/failed/edit", data={**form, "args": args})
         assert response.status_code == 400 and words in text(response.data), args
-    assert ruby_data.lindex(KEY, failure.index) == failure.raw
+    assert ruby_data.lindex(KEY, failure.position) == failure.raw
     assert ruby_data.llen("resque:queue:default") == before
 
 

@@ -36,7 +36,7 @@ def row_links() -> dict[str, Callable[[str], str]]:
         "queue_url": path_url(".queue", "name"),
         "worker_url": path_url(".worker", "target"),
         "working_url": path_url(".working_job", "worker_id"),
-        "failed_queue_url": path_url(".failed_queue", "queue"),
+        "failed_queue_url": path_url(".failed_queue", "failure_list"),
         "queue_pause_url": path_url(".queue_pause", "name"),
     }
 

@@ -49,19 +49,19 @@ def _action(values: dict[str, str] | None = None) -> str:
 def preview() -> str | Response:
     values = request.form if request.method == "POST" else request.args
     action = _action(values)  # type: ignore[arg-type]
-    queue = list_from(values)
+    failure_list = list_from(values)
     where = filter_from(values)
     if request.method == "POST":
         require(current_settings(), PERMISSION[action])
-        op = bulk_operations().create(action, queue, where, audit_user())
+        op = bulk_operations().create(action, failure_list, where, audit_user())
         mark_started(op.id)
         return redirect(url_for(".failed_bulk_op", op_id=op.id), 303)
-    selection = dashboard().failures.select(queue, where)
+    selection = dashboard().failures.select(failure_list, where)
     return render_page(
         "failed/bulk.html",
         title=f"{action.capitalize()} failures",
         action=action,
-        queue=queue,
+        failure_list=failure_list,
         filter=where,
         selection=selection,
         op=None,
@@ -105,7 +105,7 @@ def operation(op_id: str) -> str:
         "failed/bulk.html",
         title=f"Bulk {op.action}",
         action=op.action,
-        queue=op.list_queue,
+        failure_list=op.list_queue,
         filter=op.where,
         selection=None,
         op=op,

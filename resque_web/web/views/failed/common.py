@@ -22,19 +22,23 @@ def filter_from(values: Mapping[str, str]) -> FailureFilter:
 
 def list_from(values: Mapping[str, str]) -> str | None:
     """``?list=<queue>`` names a multi-queue backend's list; absent: the ``failed`` list."""
-    queue = values.get("list") or None
-    if queue is not None and not dashboard().failures.exists(queue):
-        raise NoSuchFailureList(queue)
-    return queue
+    failure_list = values.get("list") or None
+    if failure_list is not None and not dashboard().failures.exists(failure_list):
+        raise NoSuchFailureList(failure_list)
+    return failure_list
 
 
-def list_name(queue: str | None) -> str:
-    return "failed" if queue is None else dashboard().resque.keys.failed_queue_name(queue)
+def list_name(failure_list: str | None) -> str:
+    return (
+        "failed"
+        if failure_list is None
+        else dashboard().resque.keys.failed_queue_name(failure_list)
+    )
 
 
-def failed_url(queue: str | None, where: FailureFilter | None = None, **args: Any) -> str:
+def failed_url(failure_list: str | None, where: FailureFilter | None = None, **args: Any) -> str:
     """The failure list page showing ``where``."""
     args.update(where.to_args() if where else {})
-    if queue is None:
+    if failure_list is None:
         return url_for(".failed", **args)
-    return url_for(".failed_queue", queue=queue, **args)
+    return url_for(".failed_queue", failure_list=failure_list, **args)

@@ -63,23 +63,23 @@ def parse_args(text: str) -> list[object]:
     return value
 
 
-def _failure(queue: str | None, index: str, digest: str) -> FailedJob:
+def _failure(failure_list: str | None, index: str, digest: str) -> FailedJob:
     position, digest = inputs.failure_ref(index, digest)  # 400 unless well-formed
-    failure = dashboard().failures.get(queue, position, digest)
+    failure = dashboard().failures.get(failure_list, position, digest)
     if failure is None:
         raise PageError(
             404,
             "Failure gone",
             "That failure is no longer in the list (retried, removed or cleared since).",
-            back=("Failed", failed_url(queue)),
+            back=("Failed", failed_url(failure_list)),
         )
     return failure
 
 
 def edit() -> Response | tuple[str, int]:
     values = request.form if request.method == "POST" else request.args
-    queue = list_from(values)
-    failure = _failure(queue, values.get("index", ""), values.get("digest", ""))
+    failure_list = list_from(values)
+    failure = _failure(failure_list, values.get("index", ""), values.get("digest", ""))
     error = None
     status = 200
     text = jsonp.display_json(failure.job.args, pretty=True)
@@ -93,16 +93,18 @@ def edit() -> Response | tuple[str, int]:
         except ValueError as exc:
             error, status = str(exc), 400
         else:
-            result = dashboard().failures.retry_edited(queue, failure.index, failure.digest, args)
-            record("failed.edit", list_name(queue), result, list_queue=queue)
+            result = dashboard().failures.retry_edited(
+                failure_list, failure.position, failure.digest, args
+            )
+            record("failed.edit", list_name(failure_list), result, list_queue=failure_list)
             notify(result.ok, result.message)
             if result.ok:
-                return redirect(failed_url(queue), 303)
+                return redirect(failed_url(failure_list), 303)
             error, status = result.message, 409
     return render_page(
         "failed/edit.html",
         title="Edit and retry",
-        queue=queue,
+        failure_list=failure_list,
         failure=failure,
         text=text,
         error=error,

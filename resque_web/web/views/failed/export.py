@@ -44,7 +44,7 @@ def register(bp: DashboardBlueprint) -> None:
 def row(failure: FailedJob) -> dict[str, object]:
     job = failure.job
     return {
-        "index": failure.index,
+        "index": failure.position,
         "digest": failure.digest,
         "queue": failure.queue,
         "worker": failure.worker,
@@ -94,12 +94,12 @@ def csv_lines(failures: Iterator[FailedJob]) -> Iterator[bytes]:
 
 
 def export(kind: str) -> Response:
-    queue = list_from(request.args)
+    failure_list = list_from(request.args)
     where = filter_from(request.args)
-    failures = dashboard().failures.matching(queue, where if where.active else None)
+    failures = dashboard().failures.matching(failure_list, where if where.active else None)
     lines = ndjson(failures) if kind == "ndjson" else csv_lines(failures)
     mimetype = "application/x-ndjson" if kind == "ndjson" else "text/csv"
-    filename = re.sub(r"[^A-Za-z0-9._-]", "_", f"{list_name(queue)}.{kind}")
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", f"{list_name(failure_list)}.{kind}")
     return Response(
         stream_with_context(lines),
         mimetype=mimetype,

@@ -29,31 +29,33 @@ def register(bp: DashboardBlueprint) -> None:
 def _groups(
     wait: float | None,
 ) -> tuple[str | None, Any, list[GroupSummary] | None, int, dict[str, FailedJob]]:
-    queue = list_from(request.args)
+    failure_list = list_from(request.args)
     where = filter_from(request.args)
-    found = dashboard().failures.groups(queue, where, wait=wait)
+    found = dashboard().failures.groups(failure_list, where, wait=wait)
     if found is None:
-        return queue, where, None, 0, {}
+        return failure_list, where, None, 0, {}
     shown = found[:MAX_GROUPS]
-    return queue, where, shown, len(found), dashboard().failures.samples(queue, shown)
+    return failure_list, where, shown, len(found), dashboard().failures.samples(failure_list, shown)
 
 
 def groups() -> str:
-    queue, where, shown, total, samples = _groups(INDEX_WAIT)
+    failure_list, where, shown, total, samples = _groups(INDEX_WAIT)
     return render_page(
         "failed/groups.html",
         title="Failure groups",
-        queue=queue,
+        failure_list=failure_list,
         filter=where,
         groups=shown or [],
         total_groups=total,
         failures=sum(g.count for g in shown or []),
         samples=samples,
-        counting=None if shown is not None else dashboard().failures.progress(queue),
+        counting=None if shown is not None else dashboard().failures.progress(failure_list),
     )
 
 
-def group_json(group: GroupSummary, queue: str | None, sample: FailedJob | None) -> dict[str, Any]:
+def group_json(
+    group: GroupSummary, failure_list: str | None, sample: FailedJob | None
+) -> dict[str, Any]:
     return {
         "id": group.id,
         "exception": group.exception,
@@ -68,19 +70,20 @@ def group_json(group: GroupSummary, queue: str | None, sample: FailedJob | None)
         "sample": None
         if sample is None
         else {
-            "index": sample.index,
+            "index": sample.position,  # deprecated: the same as `position`
+            "position": sample.position,
             "digest": sample.digest,
             "error": sample.error,
             "class": sample.display_class,
             "args": bounded(sample.display_args),
         },
-        "url": failed_url(queue, None, group=group.id),
+        "url": failed_url(failure_list, None, group=group.id),
     }
 
 
 def api_groups() -> Response:
-    queue, where, shown, total, samples = _groups(None)  # a script would rather wait
-    items = [group_json(g, queue, samples.get(g.id)) for g in shown or []]
+    failure_list, where, shown, total, samples = _groups(None)  # a script would rather wait
+    items = [group_json(g, failure_list, samples.get(g.id)) for g in shown or []]
     return jsonify(
-        {"list": queue, "filter": where.to_args(), "total_groups": total, "groups": items}
+        {"list": failure_list, "filter": where.to_args(), "total_groups": total, "groups": items}
     )

@@ -2,9 +2,9 @@
 
 Newest first by default; the filter (class, exception, queue, group, text, failed-at range,
 retried) is all in the query, so every view is bookmarkable, and it scopes the counts, the
-export and the bulk actions. One failure's retry or remove POSTs its list index *and* the
+export and the bulk actions. One failure's retry or remove POSTs its list position *and* the
 digest of the record the user saw, so the action hits that record even if the list moved
-meanwhile; a checkbox selection POSTs one ``index:digest`` per row and is applied in one
+meanwhile; a checkbox selection POSTs one ``position:digest`` per row and is applied in one
 atomic step.
 """
 
@@ -38,6 +38,7 @@ BULK = {
     "clear": "failed.clear",
     "clear_retried": "failed.clear_retried",
 }
+ONE_ROW = ("retry", "remove")  # one failure, named by its position and digest
 SELECTED = {"retry_selected": "failed.retry", "remove_selected": "failed.remove"}
 RUN_HERE = 2.0  # seconds a bulk action runs in the request before its progress page takes over
 
@@ -53,7 +54,7 @@ class RunningElsewhere(Exception):
 def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule("/failed", "failed", failed, methods=["GET", "POST"])
     bp.add_url_rule(
-        "/failed/<path:queue>",
+        "/failed/<path:failure_list>",
         "failed_queue",
         failed,
         methods=["GET", "POST"],
@@ -61,24 +62,24 @@ def register(bp: DashboardBlueprint) -> None:
     )
 
 
-def back_url(queue: str | None, form: MultiDict[str, str]) -> str:
-    return failed_url(queue, **carried_args(form, VIEW_FIELDS))
+def back_url(failure_list: str | None, form: MultiDict[str, str]) -> str:
+    return failed_url(failure_list, **carried_args(form, VIEW_FIELDS))
 
 
-def failed(queue: str | None = None) -> str | Response:
+def failed(failure_list: str | None = None) -> str | Response:
     if request.method == "POST":
-        if queue is not None and not dashboard().failures.exists(queue):
-            raise NoSuchFailureList(queue)
-        return failed_action(queue)
+        if failure_list is not None and not dashboard().failures.exists(failure_list):
+            raise NoSuchFailureList(failure_list)
+        return failed_action(failure_list)
     view = dashboard().failures.view(
-        queue, filter_from(request.args), page_args(newest_first_default=True),
+        failure_list, filter_from(request.args), page_args(newest_first_default=True),
         list_only_when_multi=True,
     )  # fmt: skip
     facets = view.facets
     return render_page(
         "failed/index.html",
-        title="Failed" if queue is None else f"Failed in {queue}",
-        queue=queue,
+        title="Failed" if failure_list is None else f"Failed in {failure_list}",
+        failure_list=failure_list,
         lists=view.lists,
         multi=view.multi,
         page=view.page,
@@ -93,20 +94,20 @@ def failed(queue: str | None = None) -> str | Response:
     )
 
 
-def failed_action(queue: str | None) -> Response:
-    action = request.form.get("action", "")
+def failed_action(failure_list: str | None) -> Response:
     form = request.form
+    action, one = row_action(form)
     d = dashboard()
-    name = list_name(queue)
-    if action in ("retry", "remove"):
+    name = list_name(failure_list)
+    if one is not None:
         require(current_settings(), f"failed.{action}")
-        index, digest = _row(form.get("index", ""), form.get("digest", ""))
+        position, digest = one
         held = hold() if action == "remove" else None
         if action == "retry":
-            result = d.failures.retry(queue, index, digest)
+            result = d.failures.retry(failure_list, position, digest)
         else:
-            result = d.failures.remove(queue, index, digest, held)
-        record(f"failed.{action}", name, result, list_queue=queue, held=held)
+            result = d.failures.remove(failure_list, position, digest, held)
+        record(f"failed.{action}", name, result, list_queue=failure_list, held=held)
     elif action in SELECTED:
         require(current_settings(), SELECTED[action])
         values = form.getlist("row")
@@ -123,34 +124,54 @@ def failed_action(queue: str | None) -> Response:
             raise PageError(400, "Bad request", "No failures were selected.")
         verb = "retry" if action == "retry_selected" else "remove"
         held = hold() if verb == "remove" else None
-        result = d.failures.act_on(queue, rows, verb, held)
-        record(f"failed.{action}", name, result, list_queue=queue, held=held)
+        result = d.failures.act_on(failure_list, rows, verb, held)
+        record(f"failed.{action}", name, result, list_queue=failure_list, held=held)
     elif action in BULK:
         require(current_settings(), BULK[action])
         try:
-            result = bulk(action, queue, filter_from(form), every_list=form.get("scope") == "all")
+            result = bulk(
+                action, failure_list, filter_from(form), every_list=form.get("scope") == "all"
+            )
         except RunningElsewhere as running:
             notify(True, "Still running: this page shows its progress.")
             return redirect(running.url, 303)
     else:
         raise PageError(400, "Bad request", f"Unknown failure action {action!r}.")
     notify(result.ok, result.message)
-    return redirect(back_url(queue, form), 303)
+    return redirect(back_url(failure_list, form), 303)
 
 
-def _row(index: str, digest: str) -> tuple[int, str]:
-    return inputs.failure_ref(index, digest)  # 400 unless a list position and a SHA-1
+def row_action(form: MultiDict[str, str]) -> tuple[str, tuple[int, str] | None]:
+    """The action asked for and, for one failure's retry or remove, which failure. The
+    page's row buttons share one form and send ``retry=<position>:<digest>`` (or
+    ``remove=``); scripts may send ``action=retry&index=<position>&digest=<sha1>``."""
+    action = form.get("action", "")
+    buttons = [verb for verb in ONE_ROW if verb in form]
+    if not action and len(buttons) == 1:
+        (action,) = buttons
+        return action, _row(*form[action].partition(":")[::2])
+    if action in ONE_ROW and not buttons:
+        return action, _row(form.get("index", ""), form.get("digest", ""))
+    if buttons:
+        raise PageError(400, "Bad request", "Name one failure action at a time.")
+    return action, None
 
 
-def bulk(action: str, queue: str | None, where: FailureFilter, every_list: bool) -> ActionResult:
+def _row(position: str, digest: str) -> tuple[int, str]:
+    return inputs.failure_ref(position, digest)  # 400 unless a list position and a SHA-1
+
+
+def bulk(
+    action: str, failure_list: str | None, where: FailureFilter, every_list: bool
+) -> ActionResult:
     """One bulk action on one list, or (``every_list``, multi-queue backend) on each list:
     a bulk operation per list (each audited, clears held for the undo window), run for a
     moment here. What is left runs from the operation's progress page."""
     ops = bulk_operations()
-    queues = [i.queue for i in dashboard().failures.lists()] if every_list else [queue]
+    lists = [i.queue for i in dashboard().failures.lists()] if every_list else [failure_list]
     kind = "retry" if action == "retry_all" else "remove"
     scope = FailureFilter(retried=True) if action == "clear_retried" else where
-    started = [ops.create(kind, name, scope, audit_user(), f"failed.{action}") for name in queues]
+    started = [ops.create(kind, name, scope, audit_user(), f"failed.{action}") for name in lists]
     found = ops.run(started, RUN_HERE)
     running = [op for op in found if not op.finished]
     if running:
