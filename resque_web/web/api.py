@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, request, url_for
 
-from ..model import FailedJob, Job, Page, QueueNotFound, WorkerInfo
-from ..payload import bounded
+from ..model import FailedJob, QueueNotFound, WorkerInfo
 from .exceptions import PageError
 from .paging import page_args, path_url
 from .request import dashboard
+from .shapes import iso, job_json, page_json
 from .views.failed import filter_from
 
 if TYPE_CHECKING:
@@ -29,31 +28,6 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule(
         "/api/v1/failed/<path:failure_list>", "api_failed_queue", api_failed, merge_slashes=False
     )
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat() if value else None
-
-
-def job_json(job: Job) -> dict[str, Any]:
-    return {
-        "class": job.display_class,
-        "args": bounded(job.display_args),  # JSON encoders recurse: cut what is too deep
-        "payload_class": job.class_name,
-        "raw": job.raw,
-        "error": job.error,
-    }
-
-
-def page_json(page: Page[Any], items: list[Any]) -> dict[str, Any]:
-    return {
-        "page": page.number,
-        "per_page": page.per_page,
-        "total": page.total,
-        "pages": page.pages,
-        "order": "newest" if page.newest_first else "oldest",
-        "items": items,
-    }
 
 
 def worker_json(worker: WorkerInfo) -> dict[str, Any]:

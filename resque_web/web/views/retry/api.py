@@ -11,7 +11,8 @@ from flask import Response, jsonify
 from ....model import RetryJob
 from ...paging import page_args
 from ...request import dashboard
-from ..scheduler.api import iso, row_json
+from ...shapes import iso
+from ..scheduler.api import row_json
 from .pages import PAGES
 
 if TYPE_CHECKING:

@@ -1,22 +1,22 @@
 """JSON twins of the scheduler's tabs: ``/api/v1/delayed`` (totals and a page of times, or
 ``?class=&args=`` search matches), ``/api/v1/delayed/<timestamp>`` and ``/api/v1/schedule``.
 
-Same shapes and field names as :mod:`resque_web.web.api` (a page object, a job's ``class``,
-``args``, ``payload_class``, ``raw``, ``error``); times are ISO 8601 in UTC. That module
-imports the view package this one lives in, so its helpers are not imported from here.
+Same shapes and field names as every endpoint (:mod:`resque_web.web.shapes`: a page
+object, a job's ``class``, ``args``, ``payload_class``, ``raw``, ``error``; times ISO 8601
+in UTC), plus a delayed job's queue.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, url_for
 
-from ....model import DelayedJob, DelayedTimestamp, Job, Page, ScheduleRow
+from ....model import DelayedJob, DelayedTimestamp, Job, ScheduleRow
 from ....model.delayed import epoch_time
 from ...paging import page_args
 from ...request import current_settings, dashboard
+from ...shapes import iso, job_json, page_json
 from .delayed import PAGES, counted, run_search, search_terms
 
 if TYPE_CHECKING:
@@ -27,21 +27,6 @@ def register(bp: DashboardBlueprint) -> None:
     bp.add_url_rule("/api/v1/delayed", "api_delayed", api_delayed)
     bp.add_url_rule("/api/v1/delayed/<timestamp>", "api_delayed_timestamp", api_timestamp)
     bp.add_url_rule("/api/v1/schedule", "api_schedule", api_schedule)
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat() if value else None
-
-
-def page_json(page: Page[Any], items: list[Any]) -> dict[str, Any]:
-    return {
-        "page": page.number,
-        "per_page": page.per_page,
-        "total": page.total,
-        "pages": page.pages,
-        "order": "oldest",
-        "items": items,
-    }
 
 
 def timestamp_json(row: DelayedTimestamp) -> dict[str, Any]:
@@ -59,14 +44,7 @@ def delayed_job_json(job: Job) -> dict[str, Any]:
     """A delayed item as every JSON endpoint shows a job, plus the queue it is due on."""
     data = job.payload
     queue = data.get("queue") if isinstance(data, dict) else None
-    return {
-        "class": job.display_class,
-        "args": job.display_args,
-        "payload_class": job.class_name,
-        "raw": job.raw,
-        "error": job.error,
-        "queue": queue if isinstance(queue, str) else None,
-    }
+    return {**job_json(job), "queue": queue if isinstance(queue, str) else None}
 
 
 def row_json(row: DelayedJob) -> dict[str, Any]:
