@@ -224,7 +224,7 @@ class JobRunner:
         except ServerGone as exc:
             self.server.lost(exc)
         if code is not None:  # it said so before exiting
-            return _FROM_CODE[code]
+            return _FROM_CODE.get(code, Outcome.UNKNOWN)
         return self._outcome(reserved, target, pid, status or 0)
 
     def _outlive(self, pid: int) -> None:
