@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from datetime import datetime
 from typing import Any
@@ -11,14 +12,32 @@ import click
 from . import payload as jsonp
 from .client import Resque
 from .connection import connect, mask_url
-from .demo.command import demo
 from .options import namespace_option, redis_option
-from .scheduler.command import scheduler
-from .web.serve import serve
-from .worker.command import worker
+
+# Each subcommand's module, imported only when that command runs (or --help lists it): a
+# worker must not carry the dashboard (Flask, Jinja) in every process it forks.
+COMMANDS = {
+    "serve": "resque_web.web.serve:serve",
+    "demo": "resque_web.demo.command:demo",
+    "worker": "resque_web.worker.command:worker",
+    "scheduler": "resque_web.scheduler.command:scheduler",
+}
 
 
-@click.group(invoke_without_command=True)
+class Commands(click.Group):
+    """A group whose subcommands load on first use (click's documented lazy-loading group)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, _, name = COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=Commands, invoke_without_command=True)
 @click.version_option(package_name="resque-web")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -120,9 +139,3 @@ def enqueue(
             f"delayed {job_class}{tuple(values)!r} for queue {queue!r} until {stamp} "
             f"({resque.keys.delayed(int(when))} on {where}); a scheduler moves it when due"
         )
-
-
-main.add_command(serve)
-main.add_command(demo)
-main.add_command(worker)
-main.add_command(scheduler)

@@ -6,7 +6,6 @@ The same object serves the worker (``perform``) and the dashboard (``display_cla
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -50,21 +49,46 @@ def _hook_names(target: Any, prefix: str) -> tuple[str, ...]:
     return tuple(n for n in sorted(dir(target)) if n.startswith(prefix))
 
 
-@functools.lru_cache(maxsize=1024)
+# What a job class needs to be performed, found once per class: ``dir()`` on every job costs
+# more than a small job. Plain dicts rather than ``lru_cache``, whose every hit rewrites its
+# links: in a forked child each page written is a copy (see worker/forkserver.py).
+_CACHE_LIMIT = 1024
+_class_hooks: dict[type, dict[str, tuple[str, ...]]] = {}
+_perform_is_method: dict[type, bool] = {}
+
+
 def _class_hook_names(cls: type, prefix: str) -> tuple[str, ...]:
-    """A class's hook names, found once: ``dir()`` on every job costs more than a small job."""
-    return _hook_names(cls, prefix)
+    found = _class_hooks.get(cls)
+    if found is None:
+        if len(_class_hooks) >= _CACHE_LIMIT:
+            _class_hooks.clear()
+        found = _class_hooks[cls] = {}
+    names = found.get(prefix)
+    if names is None:
+        names = found[prefix] = _hook_names(cls, prefix)
+    return names
+
+
+def warm(target: Any) -> None:
+    """Look up and cache what performing ``target`` needs (its hooks; whether it is
+    instantiated): a forking worker does it once per class, so that no child does it again."""
+    for prefix in HOOK_PREFIXES:
+        hooks(target, prefix)
+    _needs_instance(target)
 
 
 def _needs_instance(target: Any) -> bool:
     """A class whose ``perform`` is a plain method is instantiated once per job."""
-    return isinstance(target, type) and _perform_is_method(target)
-
-
-@functools.lru_cache(maxsize=1024)
-def _perform_is_method(cls: type) -> bool:
-    static = inspect.getattr_static(cls, "perform", None)
-    return static is not None and not isinstance(static, (staticmethod, classmethod))
+    if not isinstance(target, type):
+        return False
+    found = _perform_is_method.get(target)
+    if found is None:
+        if len(_perform_is_method) >= _CACHE_LIMIT:
+            _perform_is_method.clear()
+        static = inspect.getattr_static(target, "perform", None)
+        found = static is not None and not isinstance(static, (staticmethod, classmethod))
+        _perform_is_method[target] = found
+    return found
 
 
 class Job:
@@ -171,12 +195,16 @@ class Job:
                 hook(*args)
         except DontPerform:
             return False
-        run: Callable[[], Any] = getattr(target, "perform", None) or target
-        call: Callable[[], Any] = lambda: run(*args)  # noqa: E731
-        for hook in reversed(hooks(target, "around_perform")):
-            call = (lambda h, inner: lambda: h(inner, *args))(hook, call)
+        run: Callable[..., Any] = getattr(target, "perform", None) or target
+        around = hooks(target, "around_perform")
         try:
-            call()
+            if around:
+                call: Callable[[], Any] = lambda: run(*args)  # noqa: E731
+                for hook in reversed(around):
+                    call = (lambda h, inner: lambda: h(inner, *args))(hook, call)
+                call()
+            else:  # no closures to build: most jobs, and each object is a page in a child
+                run(*args)
             for hook in hooks(target, "after_perform"):
                 hook(*args)
         except DontPerform:

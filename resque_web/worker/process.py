@@ -97,6 +97,8 @@ class Worker:
         self.procline.starting()  # from here on Ruby's ps check sees a live worker
         self.log.info("Starting worker %s", self.id)
         context.bind(self.runner.current_resque)  # plugins' hooks reach Redis through it
+        if self.config.fork:  # before the heartbeat thread and any connection: see forkserver
+            self.runner.start_server(f"resque-web fork server for {self.id}")
         self.signals.install(forking=self.config.fork)
         crash: BaseException | None = None
         try:
@@ -163,6 +165,7 @@ class Worker:
             self.log.info("pause-all-workers %s", state)
 
     def _teardown(self, crash: BaseException | None) -> None:
+        self.runner.stop_server()
         if not self.heartbeat.started:  # Redis never answered: nothing of ours is there
             self.reserver.close()
             return

@@ -43,6 +43,11 @@ HANDLED = (
 )
 
 
+# The same as plain ints: a child unblocking them touches no enum member (each a page to copy).
+_HANDLED_NUMBERS = tuple(int(number) for number in HANDLED)
+_UNBLOCK = int(signal.SIG_UNBLOCK)
+
+
 def block_in_this_thread() -> None:
     """Keep signals away from a helper thread, so that the main thread always gets them."""
     signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
@@ -186,6 +191,12 @@ class Signals:
         """In the forked child: TERM interrupts the job once; INT is Python's KeyboardInterrupt;
         QUIT/USR1/USR2/CONT are for the parent (a terminal sends them to the whole group).
         Then unblocks the signals :meth:`block` held back across the fork."""
+        self.prepare_child()
+        self.release_child()
+
+    def prepare_child(self) -> None:
+        """The child's handlers (see :meth:`child_mode`), the signals still blocked: the fork
+        server sets them once, and each child it forks only has to :meth:`release_child`."""
         _raw.set_wakeup_fd(-1)
         if self._pipe is not None:
             for fd in self._pipe:
@@ -197,7 +208,10 @@ class Signals:
         self.inline_job = False
         for number, handler in self._child_handlers:
             _raw.signal(number, handler)
-        _raw.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
+
+    @staticmethod
+    def release_child() -> None:
+        _raw.pthread_sigmask(_UNBLOCK, _HANDLED_NUMBERS)
 
     def _child_term(self, signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGTERM, _ignore)  # later TERMs are ignored, as in Ruby
