@@ -207,9 +207,9 @@ def test_blueprint_under_a_prefix_behind_host_login(
         assert "3 of 9 Workers Working" in page.inner_text("#content")
         assert not page.locator("#live-poll").count()  # polling turned off for this mount
         page.locator("nav.tabs").get_by_role("link", name="Queues", exact=True).click()
-        assert page.url == base + "/admin/resque/queues"
+        page.wait_for_url(base + "/admin/resque/queues")  # a click does not wait for the load
         page.get_by_role("link", name="ünïcode-队列").click()
-        assert page.url == base + "/admin/resque/queues/%C3%BCn%C3%AFcode-%E9%98%9F%E5%88%97"
+        page.wait_for_url(base + "/admin/resque/queues/%C3%BCn%C3%AFcode-%E9%98%9F%E5%88%97")
         page.on("dialog", lambda dialog: dialog.accept())
         page.get_by_role("button", name="Clear queue").click()
         page.wait_for_selector(".flash")
