@@ -99,6 +99,19 @@ class Keys:
     def worker_started(self, worker_id: str) -> str:
         return self.key(f"worker:{worker_id}:started")
 
+    def worker_key_parts(self) -> list[str]:
+        """The text before and after the id in ``worker:<id>``, ``worker:<id>:started``,
+        ``stat:processed:<id>`` and ``stat:failed:<id>`` (eight strings, in that order): Lua
+        scripts passed many worker ids build each one's keys from these."""
+        marker = "\x00id\x00"  # no worker id holds a NUL
+        spelled = (
+            self.worker(marker),
+            self.worker_started(marker),
+            self.worker_stat("processed", marker),
+            self.worker_stat("failed", marker),
+        )
+        return [part for key in spelled for part in key.split(marker)]
+
     @property
     def heartbeats(self) -> str:
         return self.key("workers:heartbeat")

@@ -31,8 +31,6 @@ from .workers import PRUNE_INTERVAL
 PAUSE_VALUE = "true"
 # Workers removed per script call: each call is short, so Redis never stalls for long.
 PRUNE_BATCH = 200
-# Stands for the worker id in a key's spelling, to pass the script the text around it.
-_ID = "\x00id\x00"
 
 # KEYS: 1 workers set, 2 heartbeats hash, 3 failed list, 4 failed_queues set
 # ARGV: 1-8 head and tail of worker:<id>, worker:<id>:started, stat:processed:<id>,
@@ -199,16 +197,7 @@ class Pruning:
         keys = self.keys
         ids = list(beats)
         jobs = self.redis.mget([keys.worker(wid) for wid in ids])
-        around = [
-            part
-            for key in (
-                keys.worker(_ID),
-                keys.worker_started(_ID),
-                keys.worker_stat("processed", _ID),
-                keys.worker_stat("failed", _ID),
-            )
-            for part in key.split(_ID)
-        ]
+        around = keys.worker_key_parts()
         args: list[str] = [*around, keys.prefix, FAILED_QUEUE_SUFFIX]
         records = 0
         for wid, job in zip(ids, jobs):

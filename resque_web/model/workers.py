@@ -19,8 +19,6 @@ from .scripts import ROSTER, WORKER_ROWS, WORKING, json_array
 
 # Workers read in full per script call (a page is at most 500; Lua's unpack() takes ~8,000).
 LOAD_BATCH = 1000
-# Stands for the id in a worker key's spelling, to pass the script the text around it.
-_ID = "\x00id\x00"
 
 
 @dataclass(frozen=True)
@@ -219,16 +217,7 @@ class Workers:
 
     def _load_batch(self, ids: list[str]) -> list[WorkerInfo]:
         keys = self.keys
-        around = [
-            part
-            for key in (
-                keys.worker(_ID),
-                keys.worker_started(_ID),
-                keys.worker_stat("processed", _ID),
-                keys.worker_stat("failed", _ID),
-            )
-            for part in key.split(_ID)
-        ]
+        around = keys.worker_key_parts()
         now_pair, *columns = json_array(self._rows(keys=[keys.heartbeats], args=[*around, *ids]))
         # JSON false (Lua's nil) is a missing key.
         jobs, started, processed, failed, beats = (
