@@ -88,41 +88,37 @@ def read_records(
     return pipe.execute() if positions else []
 
 
-def bounded_search(
-    client: redis.Redis,
-    failures: FailureList,
-    candidates: Sequence[int],
-    where: FailureFilter,
-    budget: float,
-    want: int | None = None,
-    newest_first: bool = True,
-) -> Selection:
+@dataclass(frozen=True)
+class Scan:
+    """What one search reads: which records of which list, for which filter, from which
+    end, and (``want``) how many matches are enough."""
+
+    failures: FailureList
+    candidates: Sequence[int]
+    where: FailureFilter
+    want: int | None = None
+    newest_first: bool = True
+
+
+def bounded_search(client: redis.Redis, scan: Scan, budget: float) -> Selection:
     """:func:`search` in one of the process's MAX_SEARCHES slots; when they are all
     taken, for BUSY_BUDGET only, and the selection says ``busy``."""
     if _SEARCH_SLOTS.acquire(blocking=False):
         try:
-            return search(client, failures, candidates, where, budget, want, newest_first)
+            return search(client, scan, budget)
         finally:
             _SEARCH_SLOTS.release()
-    found = search(
-        client, failures, candidates, where, min(budget, BUSY_BUDGET), want, newest_first
-    )
+    found = search(client, scan, min(budget, BUSY_BUDGET))
     return replace(found, busy=not found.complete)
 
 
-def search(
-    client: redis.Redis,
-    failures: FailureList,
-    candidates: Sequence[int],
-    where: FailureFilter,
-    budget: float,
-    want: int | None = None,
-    newest_first: bool = True,
-) -> Selection:
+def search(client: redis.Redis, scan: Scan, budget: float) -> Selection:
     """Read the candidates newest (or oldest) first, a chunk per round trip, until done,
     out of time or (``want``) that many matches are found; every field of the filter is
     checked on the record read. A record that lacks the text of a filtered value is not
     decoded at all."""
+    failures, candidates, where = scan.failures, scan.candidates, scan.where
+    want, newest_first = scan.want, scan.newest_first
     deadline = time.monotonic() + budget
     needles = where.needles(list_queue=failures.queue)
     matched: list[int] = []

@@ -17,6 +17,7 @@ from .lists import FailureListInfo, NoSuchFailureList
 from .search import (
     SCAN_BUDGET,
     TEXT_BUDGET,
+    Scan,
     Selection,
     bounded_search,
     read_records,
@@ -212,9 +213,8 @@ class Failures(FailureActions):
         selection says ``counting``."""
         if index is None:
             everything = range(failures.count())
-            found = bounded_search(
-                self.redis, failures, everything, where, SCAN_BUDGET, want, newest_first
-            )
+            scan = Scan(failures, everything, where, want, newest_first)
+            found = bounded_search(self.redis, scan, SCAN_BUDGET)
             return replace(found, counting=(self.index(failures).n, len(everything)))
         positions = index.select(where.indexed, refresh=False)
         approximate = where.retried is not None
@@ -223,7 +223,7 @@ class Failures(FailureActions):
         key = (failures.key, where, index.version, id(self.redis.connection_pool))
         found = remembered(key)
         if found is None:
-            found = bounded_search(self.redis, failures, positions, where, budget)
+            found = bounded_search(self.redis, Scan(failures, positions, where), budget)
             found = replace(found, approximate=approximate)
             remember(key, found)
         return found
