@@ -204,7 +204,8 @@ def _too_deep(
     first byte and it holds no ``{``: true when the record's last ``[`` starts the
     backtrace's bytes and no ``{`` follows it, found with memrchr/memchr (``rfind``,
     ``find``) and memcmp (``startswith``), never counted byte by byte. Arguments shorter
-    than twice the depth they would need cannot hold enough brackets."""
+    than twice the depth they would need cannot hold enough brackets; only longer ones
+    (an ActiveJob's) are counted, then the records whose arguments hold enough."""
     if not raws or not isinstance(raws[0], bytes):
         return [i for i, raw in enumerate(raws) if _too_many_brackets(raw)]  # text: tests
     opens = list(map(bytes.rfind, raws, repeat(b"[")))  # type: ignore[arg-type]
@@ -215,10 +216,19 @@ def _too_deep(
     braces = list(map(bytes.find, raws, repeat(b"{"), opens))  # type: ignore[arg-type]
     if max(braces, default=-1) >= 0:
         maybe += [i for i, brace in enumerate(braces) if brace >= 0]
-    sizes = list(map(len, map(_args_of, payloads)))
-    if max(sizes, default=0) >= 2 * _ARGS_NESTING:
-        maybe += [i for i, size in enumerate(sizes) if size >= 2 * _ARGS_NESTING]
+    args = list(map(_args_of, payloads))
+    if max(map(len, args), default=0) >= 2 * _ARGS_NESTING:
+        maybe += [
+            i
+            for i in _at_least(list(map(len, args)), 2 * _ARGS_NESTING)
+            if _too_many_brackets(bytes(args[i]), _ARGS_NESTING)
+        ]
     return [i for i in sorted(set(maybe)) if _too_many_brackets(raws[i])]
+
+
+def _at_least(values: Sequence[int], least: int) -> list[int]:
+    """Where ``values`` are ``least`` or more (C-level passes)."""
+    return list(compress(range(len(values)), map(least.__le__, values)))
 
 
 def _positions(values: Sequence[str], value: str) -> list[int]:
@@ -226,11 +236,11 @@ def _positions(values: Sequence[str], value: str) -> list[int]:
     return list(compress(range(len(values)), map(value.__eq__, values)))
 
 
-def _too_many_brackets(raw: bytes | str) -> bool:
-    """As many brackets as nesting past MAX_NESTING needs (FailedJob's own first test)."""
+def _too_many_brackets(raw: bytes | str, limit: int = MAX_NESTING) -> bool:
+    """As many brackets as nesting past ``limit`` needs (FailedJob's own first test)."""
     if isinstance(raw, bytes):
-        return raw.count(b"[") + raw.count(b"{") > MAX_NESTING
-    return raw.count("[") + raw.count("{") > MAX_NESTING
+        return raw.count(b"[") + raw.count(b"{") > limit
+    return raw.count("[") + raw.count("{") > limit
 
 
 def _long_number(raw: bytes | str) -> bool:
