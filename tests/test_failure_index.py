@@ -18,6 +18,7 @@ from resque_web.keys import Keys
 from resque_web.model import Dashboard, FailureFilter
 from resque_web.model.failure_index import FailureIndex, columns
 from resque_web.model.failure_index.columns import Memo
+from resque_web.model.failure_index.looks import Looker
 from resque_web.model.failure_index.reading import Fields, read_row
 from tests.support.roundtrips import count_redis
 
@@ -284,17 +285,33 @@ def test_changes_between_the_index_reads_never_give_a_wrong_count(
 ) -> None:
     """Each look is one MULTI (the check, the log's counter and the records after the
     prefix), and the log is read with its counter, so a change landing between two of the
-    index's reads is seen on the next look, never half-applied."""
+    index's reads (or while a look sent ahead is under way) is seen on the next look, never
+    half-applied."""
     monkeypatch.setattr("resque_web.model.failure_index.index.CHUNK", 7)
     rng = random.Random(500 + seed)
     r.rpush(KEY, *[record(rng, rng.random() < 0.3) for _ in range(40)])
-    index = FailureIndex(Meddler(r, random.Random(seed)), KEY)  # type: ignore[arg-type]
+    meddler = Meddler(r, random.Random(seed))
+    send = Looker.send
+    meddling = [True]
+
+    def meddled(self: Looker, *args: object, **kwargs: object) -> None:
+        if meddling[0]:
+            meddler._meddle()
+        send(self, *args, **kwargs)  # type: ignore[arg-type]
+        if meddling[0]:
+            meddler._meddle()  # the look is under way while the chunk before it is indexed
+
+    monkeypatch.setattr(Looker, "send", meddled)
+    index = FailureIndex(meddler, KEY)  # type: ignore[arg-type]
     for step in range(60):
         ops = [dashboard_change(r, rng) if rng.random() < 0.6 else mutate(r, rng)]
+        index.current(None)
+        meddling[0] = False  # a change after the last look is for the next look to see
         index.current(None)
         quiet = FailureIndex(r, KEY)  # a fresh full read of the list as it is now
         facets, truth_facets = index.facets(refresh=False), quiet.facets()
         assert facets == truth_facets, f"step {step} after {ops}"
+        meddling[0] = True
 
 
 def test_a_different_record_slid_into_a_run_of_identical_ones_is_seen(r: redis.Redis) -> None:

@@ -6,18 +6,22 @@ from __future__ import annotations
 import json
 import math
 import random
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 import redis
 
-from resque_web import times
+from resque_web import payload, times
 from resque_web.connection import connect
 from resque_web.failure import FailedJob
+from resque_web.keys import Keys
 from resque_web.model.failure_filter import NONE
-from resque_web.model.failure_index import FailureIndex
+from resque_web.model.failure_index import FailureIndex, snapshot
 from resque_web.model.failure_index.columns import Columns
+from resque_web.model.failure_index.looks import Looker
 from resque_web.model.failure_index.reading import read_row, slow_row
 
 KEY = "resque:failed"
@@ -191,3 +195,103 @@ def test_one_record_reads_as_failed_job_reads_it_as_bytes_or_text() -> None:
             want = slow_row(raw, list_queue)
             assert read_row(raw, list_queue) == want, raw
             assert read_row(text, list_queue) == want, raw
+
+
+def nested(depth: int, where: str) -> bytes:
+    """A record whose ``where`` nests so that the record is ``depth`` levels deep."""
+    record: dict[str, object] = {
+        "failed_at": "2026/11/27 17:05:08 UTC",
+        "payload": {"class": "Deep", "args": [1]},
+        "exception": "E",
+        "error": "x",
+        "backtrace": ["a.rb:1"],
+        "worker": "w:1:*",
+        "queue": "q",
+    }
+    if where == "backtrace":  # the record, the backtrace, then arrays in it
+        record["backtrace"] = json.loads("[" * (depth - 1) + "]" * (depth - 1))
+    elif where == "objects":  # objects in the backtrace
+        record["backtrace"] = [json.loads('{"a":' * (depth - 2) + "1" + "}" * (depth - 2))]
+    elif where == "args":  # the record, the payload, the arguments, then arrays in them
+        record["payload"] = {
+            "class": "Deep",
+            "args": json.loads("[" * (depth - 2) + "]" * (depth - 2)),
+        }
+    elif where == "field":  # a field the index does not know
+        record["extra"] = json.loads("[" * (depth - 1) + "]" * (depth - 1))
+    text = json.dumps(record, separators=(",", ":"))
+    assert payload.nesting_exceeds(json.loads(text), depth - 1)
+    assert not payload.nesting_exceeds(json.loads(text), depth)
+    return text.encode()
+
+
+@pytest.mark.parametrize("where", ["backtrace", "objects", "args", "field"])
+def test_a_record_nested_deeper_than_ruby_reads_is_unreadable_in_the_index_too(
+    r: redis.Redis, redis_url: str, where: str
+) -> None:
+    """Ruby reads JSON at most 100 levels deep; FailedJob calls a deeper record unreadable
+    (its class "(unknown)"), and the index must count it so. msgspec reads ~990 levels,
+    so the index checks: a 100-level record is read, 101 and 150 are not."""
+    raws = [nested(depth, where) for depth in (99, 100, 101, 150, 500)]
+    raws += [json.dumps({"payload": {"class": "Plain", "args": []}}).encode()] * 3
+    r.rpush(KEY, *raws)
+    index = FailureIndex(connect(redis_url), KEY)
+    index.current(None)
+    assert fast_index(index._shown.columns) == slow_index(raws)
+    assert dict(index.counts()[0]) == {"Deep": 2, "(unknown)": 3, "Plain": 3}
+
+
+def test_a_look_sent_ahead_that_cannot_check_the_prefix_is_asked_again(
+    r: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next look is sent before a chunk is indexed, so it reads the prefix's last
+    AHEAD_CHECK records for the check; a chunk that ends in a longer run of identical
+    records needs more (the change point is further back): that look is asked again,
+    and nothing is taken from the one sent ahead."""
+    monkeypatch.setattr("resque_web.model.failure_index.index.CHUNK", 100)
+    rng = random.Random(3)
+    raws = [*odd_records(rng)][:60]
+    raws += [raws[0]] * 250 + [*odd_records(rng)][:60]
+    r.rpush(KEY, *raws)
+    looked: list[int] = []
+    look = Looker.look
+
+    def counted(self: Looker, start: int, *args: object) -> object:
+        looked.append(start)
+        return look(self, start, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Looker, "look", counted)
+    index = FailureIndex(connect(redis_url), KEY)
+    index.current(None)
+    assert fast_index(index._shown.columns) == slow_index(raws)
+    assert index.rebuilds == 0
+    assert looked == [0, 200, 300]  # asked again at both prefixes that end in the run
+
+
+def test_a_waiting_page_gets_its_answer_before_the_index_is_saved(
+    r: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first process saves its index for the others after it answers: a page
+    waiting for the cold build does not wait for the save too."""
+    raws = [*odd_records(random.Random(4))]
+    r.rpush(KEY, *raws)
+    saving, release = threading.Event(), threading.Event()
+    dump = snapshot.dump
+
+    def slow_dump(*args: object) -> str:
+        saving.set()
+        assert release.wait(10)
+        return dump(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(snapshot, "dump", slow_dump)
+    index = FailureIndex(connect(redis_url), KEY, keys=Keys("resque"))
+    index.save_after = 1
+    assert index.current(5.0)
+    assert saving.wait(5)  # the save is under way, the answer was given
+    assert dict(index.facets(refresh=False)["class"]) == dict(
+        Counter(FailedJob(0, raw.decode("utf-8", "resque_web.exact")).display_class for raw in raws)
+    )
+    assert not r.exists(Keys("resque").failure_index(KEY))
+    release.set()
+    index.current(None)  # waits for the save (it holds the index's lock)
+    assert r.exists(Keys("resque").failure_index(KEY))

@@ -41,12 +41,16 @@ and refreshes itself. Answers only ever come from a caught-up state.
 it in Redis (``<ns>:web:failure-index:<list>``); the others, and restarts within a week,
 load it in one GET and check it exactly like their own: no process trusts it further.
 
-**Reading records fast** (:mod:`.reading`, :class:`.columns.Memo`). The index needs six
-fields of a record whose bulk is its backtrace; msgspec decodes only those (anything it
-refuses, being stricter than Python's json, is read by ``FailedJob`` itself), and a chunk's
+**Reading records fast** (:mod:`.looks`, :mod:`.reading`, :class:`.columns.Memo`). A cold
+build reads 130 MB for 100,000 records. Each look is a raw MULTI whose replies stay bytes,
+and the next look is sent before the current chunk is indexed (Redis serializes it
+meanwhile). msgspec decodes only the six fields the index needs (anything it refuses, or
+reads differently from Python's json, is read by ``FailedJob`` itself), and a chunk's
 columns are taken in C-level passes: a message is fingerprinted once per *shape* (digits
 2-9 read as 1), a failed-at in UTC or at a numeric offset is its day's midnight plus its
-clock, any other is parsed once per minute.
+clock, any other is parsed once per minute; the positions of each value are filed once
+per catch-up, not per chunk. A waiting page gets its answer as soon as the index is
+caught up; the snapshot is saved after.
 
 **What following the change log buys** (``bench/cold_index.py``, bench/RESULTS.md): a
 dashboard removal in the middle of 100,000 failures costs each process tens of

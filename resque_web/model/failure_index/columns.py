@@ -8,7 +8,8 @@ import math
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from itertools import count, repeat
 from operator import add, itemgetter
 
@@ -16,7 +17,7 @@ from ... import times
 from ...failure import group_id, normalize
 from ...failure.fingerprint import MAX_MESSAGE
 from ..failure_filter import NONE
-from .reading import Fields
+from .reading import Fields, queue_of
 
 DIMENSIONS = ("class", "exception", "queue", "group")
 # Memos of the costly parts of reading a record, cleared when they grow past this.
@@ -42,31 +43,63 @@ _MINUTES_SECONDS = {f"{m:02d}:{s:02d}": m * 60.0 + s for m in range(60) for s in
 # them, a numeric offset); the day's midnight plus the clock is then the time, exactly.
 _FIXED_ZONE = re.compile(r"(?: (?:UTC|GMT|UT|Z)|Z| ?[+-][0-9]{2}(?::?[0-9]{2})?)")
 _HEAD = itemgetter(slice(0, MAX_MESSAGE))
-_GROUP_ID = itemgetter(0)
+
+
+def _exception_name(exception: str) -> str:
+    return exception or NONE
 
 
 class Dimension:
-    """Interned values of one dimension, a column of value ids and each value's positions."""
+    """Interned values of one dimension, a column of value ids and each value's positions.
+
+    Positions are filed once per catch-up (:meth:`post`), not per chunk: a cold build
+    files 100,000 of them in one C-level pass per dimension."""
 
     def __init__(self) -> None:
         self.names: list[str] = []
         self.ids: dict[str, int] = {}
         self.postings: list[array] = []
         self.column = array("i")
+        self.posted = 0  # positions [0, posted) are in the postings
 
-    def extend(self, values: Sequence[str], start: int) -> None:
-        """Append ``values``, the values of positions ``start ...``. New values get the
-        next ids in the order they first occur."""
-        ids, names, postings = self.ids, self.names, self.postings
-        for value in dict.fromkeys(values):  # each distinct value once, in order
-            if value not in ids:
-                ids[value] = len(names)
-                names.append(value)
-                postings.append(array("q"))
-        column = array("i", map(ids.__getitem__, values))
+    def intern(self, value: str) -> int:
+        """The id of ``value``, a new one (the next) when it is new."""
+        ident = self.ids.get(value)
+        if ident is None:
+            ident = self.ids[value] = len(self.names)
+            self.names.append(value)
+            self.postings.append(array("q"))
+        return ident
+
+    def extend(
+        self, values: Sequence[str] | Sequence[str | None], name: Callable[..., str] | None = None
+    ) -> list[str]:
+        """Append the records' ``values`` (filed in the postings by :meth:`post`); a
+        value stands for ``name(value)`` (the exception "" for "(none)"): both are keys
+        of :attr:`ids`. New names get the next ids in the order they first occur; they
+        are returned."""
+        ids = self.ids
+        new: list[str] = []
+        try:
+            column = array("i", map(ids.__getitem__, values))
+        except KeyError:
+            for value in dict.fromkeys(values):  # each distinct value once, in order
+                if value not in ids:
+                    shown = value if name is None else name(value)
+                    if shown not in ids:
+                        new.append(shown)
+                    ids[value] = self.intern(shown)
+            column = array("i", map(ids.__getitem__, values))
         self.column.extend(column)
-        for position, ident in zip(count(start), column):
-            postings[ident].append(position)
+        return new
+
+    def post(self) -> None:
+        """File the positions appended since the last call under their values."""
+        start, end = self.posted, len(self.column)
+        if start < end:
+            positions = self.column[start:] if start else self.column
+            deque(map(array.append, map(self.postings.__getitem__, positions), count(start)), 0)
+            self.posted = end
 
     def counts(self) -> list[tuple[str, int]]:
         """(value, count) commonest first (ties by value, for a stable order)."""
@@ -88,31 +121,33 @@ class Columns:
         """Index the records ``raws`` (as Redis holds them), the next positions of the
         list. The hot path of a cold index (100,000 records): the records' fields are read
         in bulk (:class:`.reading.Fields`), parsing and fingerprinting are done once per
-        distinct minute and message shape (:class:`Memo`), each column in one pass."""
-        start = self.n
+        distinct day, minute or message shape (:class:`Memo`), each column in one pass;
+        the positions are filed by :meth:`post`."""
         fields = Fields(raws, list_queue)
         exceptions = fields.exceptions
-        found = memo.groups(exceptions, fields.errors)
-        groups = list(map(_GROUP_ID, found))
+        groups = memo.groups(exceptions, fields.errors)
         fingerprints = self.fingerprints
-        if not fingerprints.keys() >= set(groups):
-            for (group, text), exception in zip(found, exceptions):
-                if group not in fingerprints:
-                    fingerprints[group] = (exception or NONE, text)
         dims = self.dims
-        dims["class"].extend(fields.classes, start)
-        dims["exception"].extend([e or NONE for e in exceptions], start)
-        dims["queue"].extend(fields.queues, start)
-        dims["group"].extend(groups, start)
+        dims["class"].extend(fields.classes)
+        dims["exception"].extend(exceptions, _exception_name)
+        dims["queue"].extend(fields.queues, lambda queue: queue_of(queue, list_queue))
+        for group in dims["group"].extend(groups):
+            fingerprints.setdefault(group, memo.fingerprint(group))
         self.failed_at.extend(memo.epochs(fields.failed_at))
         self.retried += fields.retried
         self.n += len(fields)
+
+    def post(self) -> None:
+        """File every position appended since the last call (before the columns answer)."""
+        for dim in self.dims.values():
+            dim.post()
 
     def without(self, deleted: Sequence[int]) -> Columns:
         """A copy without the records at ``deleted`` (ascending), later ones moved up:
         what a removal does to the list. Value ids stay; only the positions after the
         first removed one are rewritten (the newest failures, which people remove most,
         are the cheapest), no record is read."""
+        self.post()
         first, dead = deleted[0], set(deleted)
         kept = [p for p in range(first, self.n) if p not in dead]
         out = Columns()
@@ -124,6 +159,7 @@ class Columns:
             column = dim.column
             copy.column = column[:first] + array("i", [column[p] for p in kept])
             copy.postings = [_shifted(post, first, deleted, dead) for post in dim.postings]
+            copy.posted = out.n
         at, retried = self.failed_at, self.retried
         out.failed_at = at[:first] + array("d", [at[p] for p in kept])
         out.retried = retried[:first] + bytearray(retried[p] for p in kept)
@@ -149,7 +185,8 @@ class Memo:
         self._epochs: dict[str, float] = {}
         self._minutes: dict[str, float] = {}  # text without its seconds -> minute's epoch
         self._days: dict[str, float] = {}  # date and fixed zone -> midnight's epoch
-        self._groups: dict[tuple[str, bytes], tuple[str, str]] = {}
+        self._groups: dict[tuple[str, bytes], str] = {}  # (exception, shape) -> group
+        self._texts: dict[str, tuple[str, str]] = {}  # group -> (exception, fingerprint)
 
     def epoch(self, text: str) -> float:
         """Epoch seconds of a failed-at text. Every format Resque writes has the seconds at
@@ -238,21 +275,33 @@ class Memo:
             found = self._epochs[text] = math.nan if value is None else value.timestamp()
         return found
 
-    def groups(self, exceptions: Sequence[str], errors: Sequence[str]) -> list[tuple[str, str]]:
-        """(group id, fingerprint) of each (exception, message), remembered by the
-        message's shape: its first MAX_MESSAGE characters as UTF-8, digits 2-9 read as 1
-        (every message of one shape has one fingerprint). Only a new shape is normalized."""
-        heads = map(str.encode, map(_HEAD, errors), repeat("utf-8"), repeat("surrogatepass"))
-        keys = list(zip(exceptions, map(bytes.translate, heads, repeat(_SAME_FINGERPRINT_BYTES))))
+    def groups(self, exceptions: Sequence[str], errors: Sequence[str]) -> list[str]:
+        """The group id of each (exception, message), remembered by the message's shape:
+        its first MAX_MESSAGE characters as UTF-8, digits 2-9 read as 1 (every message of
+        one shape has one fingerprint). Only a new shape is normalized."""
+        heads = errors if max(map(len, errors), default=0) <= MAX_MESSAGE else map(_HEAD, errors)
+        shapes = map(
+            bytes.translate,
+            map(str.encode, heads, repeat("utf-8"), repeat("surrogatepass")),
+            repeat(_SAME_FINGERPRINT_BYTES),
+        )
+        keys = list(zip(exceptions, shapes))
         known = self._groups
         found = list(map(known.get, keys))
         if None in found:
+            if len(known) + len(keys) > MEMO_LIMIT:
+                known.clear()
+                self._texts.clear()
             for i in [i for i, value in enumerate(found) if value is None]:
                 value = known.get(keys[i])
                 if value is None:
-                    if len(known) > MEMO_LIMIT:
-                        known.clear()
                     text = normalize(errors[i])
-                    value = known[keys[i]] = (group_id(exceptions[i], text), text)
+                    value = known[keys[i]] = group_id(exceptions[i], text)
+                    self._texts[value] = (exceptions[i] or NONE, text)
                 found[i] = value
         return found  # type: ignore[return-value]
+
+    def fingerprint(self, group: str) -> tuple[str, str]:
+        """(exception, fingerprint text) of a group :meth:`groups` gave out since the
+        memo was last cleared (always the case for the groups of its last call)."""
+        return self._texts[group]

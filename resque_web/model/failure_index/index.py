@@ -51,14 +51,14 @@ from dataclasses import dataclass, field
 
 import redis
 
-from ...failure import digest
 from ...failure.store import REWRITE_LOG_CAP
 from ...keys import Keys
 from ..failure_filter import FailureFilter
 from . import snapshot
 from .columns import Columns, Memo
 from .groups import GroupSummary, summarize
-from .tail import WINDOW, Tail
+from .looks import AHEAD_CHECK, Look, Looker
+from .tail import WINDOW, Tail, digest
 
 CHUNK = 2000
 # How much of the final run of identical records each look compares (all of it, unless a
@@ -79,12 +79,16 @@ class _State:
 
 
 class _Build:
-    """One background refresh; a request waits for it as long as it can afford."""
+    """One background refresh; a request waits for it as long as it can afford. ``after``
+    runs once the work has answered (saving the index): waiters do not wait for it."""
 
-    def __init__(self, work: Callable[[], int]) -> None:
+    def __init__(self, work: Callable[[], int], after: Callable[[], object]) -> None:
         self.total: int | None = None
         self.error: BaseException | None = None
+        self.error_after: BaseException | None = None
         self._work = work
+        self._after = after
+        self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="failure-index", daemon=True)
         self._thread.start()
 
@@ -93,14 +97,19 @@ class _Build:
             self.total = self._work()
         except BaseException as exc:  # handed to whoever waits: it names the cause
             self.error = exc
+        self._done.set()
+        if self.error is None:
+            try:
+                self._after()
+            except redis.RedisError as exc:  # the next build saves again; kept for tests
+                self.error_after = exc
 
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
 
     def wait(self, seconds: float) -> int | None:
-        self._thread.join(seconds)
-        if self._thread.is_alive():
+        if not self._done.wait(seconds):
             return None
         if self.error is not None:
             raise self.error
@@ -125,7 +134,7 @@ class FailureIndex:
         self._unsaved = 0  # records read since the last save or load
         self.save_after = snapshot.SAVE_AFTER
         self._state = _State()  # what is being brought up to date
-        self._shown = self._state  # what answers: the last state that was caught up
+        self._shown = _State()  # what answers: the last state that was caught up
         self._memo = Memo()
         self._lock = threading.Lock()
         self._build: _Build | None = None
@@ -156,13 +165,35 @@ class FailureIndex:
         return self._refresh_within(wait) is not None
 
     def _refresh(self) -> int:
-        """Bring the index up to date; returns the list's length. One round trip when
-        nothing changed, plus one per CHUNK new failures."""
+        """Bring the index up to date (and save it when due); returns the list's length.
+        One round trip when nothing changed, plus one per CHUNK new failures."""
         with self._lock:
+            total = self._catch_up()
+            self._save_due()
+            return total
+
+    def _catch_up_locked(self) -> int:
+        with self._lock:
+            return self._catch_up()
+
+    def _catch_up(self) -> int:
+        """Look and index until caught up, each look sent before the chunk of the one
+        before is indexed (:class:`.looks.Looker`). The caller holds the lock."""
+        with Looker(self.redis, self.key, self._log_count) as looker:
             while True:
-                total = self._step()
+                total = self._step(looker)
                 if total is not None:
                     return total
+
+    def _save_due(self) -> None:
+        """Save the index for the other processes once enough was read since the last
+        save or load; the caller holds the lock."""
+        if self._unsaved >= self.save_after:
+            self._save(self._state)
+
+    def _save_later(self) -> None:
+        with self._lock:
+            self._save_due()
 
     def _refresh_within(self, seconds: float) -> int | None:
         """:meth:`_refresh`, waited for at most ``seconds``: the list's length, or None
@@ -170,16 +201,22 @@ class FailureIndex:
         the rest, or a rebuild, in a background thread (a Redis error in it is raised
         here)."""
         if self._lock.acquire(blocking=False):
+            total = None
             try:
                 before = self.n
                 for _ in range(_INLINE_STEPS):
                     total = self._step()
                     if total is not None:
-                        return total
+                        break
                     if self.n - before >= CHUNK:
                         break  # a long read ahead: not on this request's time
+                save = total is not None and self._unsaved >= self.save_after
             finally:
                 self._lock.release()
+            if total is not None:
+                if save:
+                    self._start()  # saved in the background, not on this request's time
+                return total
         return self._start().wait(seconds)
 
     def _start(self) -> _Build:
@@ -187,46 +224,58 @@ class FailureIndex:
         or a rebuild a page cannot wait for), unless that is under way already."""
         with self._build_lock:
             if self._build is None or not self._build.running:
-                self._build = _Build(self._refresh)
+                self._build = _Build(self._catch_up_locked, self._save_later)
             return self._build
 
-    def _step(self) -> int | None:
+    def _step(self, looker: Looker | None = None) -> int | None:
         """One consistent look, in one MULTI: the list's length, the change log's counter,
         the records the prefix check compares, and up to CHUNK records after the prefix.
         New records are added only when the prefix they follow checked out in that same
         snapshot, so no change can slip between a check and a read. Returns the list's
-        length once the index is caught up, None while there is more to do."""
+        length once the index is caught up, None while there is more to do. With a
+        ``looker`` (kept from step to step), the next look is sent before this one's
+        records are indexed."""
         state = self._state
-        n, tail = state.columns.n, state.tail
-        if not n and not self._snapshot_tried:
+        if not state.columns.n and not self._snapshot_tried:
             self._snapshot_tried = True
             if self._load():
                 return None  # check what was loaded like any other prefix
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.llen(self.key)
-        pipe.get(self._log_count)
-        pipe.lrange(self.key, n, n + CHUNK - 1)
-        if n:
-            window_end = tail.window_start + len(tail.window) - 1
-            pipe.lrange(self.key, tail.window_start, window_end)
-            pipe.lrange(self.key, max(window_end, n - RUN_CHECK), n - 1)
-        replies = pipe.execute()
-        total, count, raws = int(replies[0]), int(replies[1] or 0), replies[2]
+        if looker is None:
+            with Looker(self.redis, self.key, self._log_count) as own:
+                return self._look_and_extend(state, own, ahead=False)
+        return self._look_and_extend(state, looker, ahead=True)
+
+    def _look_and_extend(self, state: _State, looker: Looker, ahead: bool) -> int | None:
+        n, tail = state.columns.n, state.tail
+        checks = _checks(n, tail)
+        look = None
+        if looker.pending() == (n, (id(state), state.rewrites)):
+            look = looker.receive()
+            if look is not None and any(look.records(a, b) is None for a, b in checks):
+                look = None  # sent ahead, but its records cannot check this prefix
+        if look is None:
+            look = looker.look(n, CHUNK, checks)
+        total, count, raws = look.total, look.rewrites, look.raws
         if count != state.rewrites:
             followed = self._follow(count)
             if followed is False:
                 self._reset(count)
             return None  # look again, from what the index now holds
-        if n and not self._intact(total, replies[3], replies[4]):
+        if n and not self._intact(total, look):
             self._reset(count)
             return None
+        following = n + len(raws)
+        if ahead and raws and following < total:  # Redis prepares it while we index
+            ahead_checks = [(max(0, following - AHEAD_CHECK), following - 1)]
+            looker.send(following, CHUNK, ahead_checks, (id(state), state.rewrites))
         state.columns.extend(raws, self.queue, self._memo)
         state.tail.extend(n, raws)
         self._unsaved += len(raws)
         if state.columns.n < total:
+            if state is self._shown:
+                state.columns.post()  # requests read this state meanwhile
             return None
-        if self._unsaved >= self.save_after:
-            self._save(state)
+        state.columns.post()
         # Answers come from here on: a rebuild under way never shows its partial counts
         # to a request that found the index caught up a moment before.
         self._shown = state
@@ -312,12 +361,16 @@ class FailureIndex:
         state.rewrites = count
         return True
 
-    def _intact(self, total: int, window: list[str], run: list[str]) -> bool:
+    def _intact(self, total: int, look: Look) -> bool:
         """The checked records are the ones indexed: the window around the change point,
         and the run of identical records after it (its last RUN_CHECK, position n - 1
         included), so no record can slide into the run unseen."""
-        tail = self._state.tail
-        if total < self._state.columns.n or not run:
+        n, tail = self._state.columns.n, self._state.tail
+        if total < n:
+            return False
+        (window_from, window_to), (run_from, run_to) = _checks(n, tail)
+        window, run = look.records(window_from, window_to), look.records(run_from, run_to)
+        if not run or window is None:
             return False
         return (
             all(digest(r) == tail.last_digest for r in run)
@@ -403,6 +456,15 @@ class FailureIndex:
     def group(self, group: str) -> tuple[str, str] | None:
         """(exception, fingerprint text) of a group id, if the list holds it."""
         return self._shown.columns.fingerprints.get(group)
+
+
+def _checks(n: int, tail: Tail) -> list[tuple[int, int]]:
+    """The records a look at the prefix ``[0, n)`` compares (``(first, last)``, inclusive):
+    the window around its last change point, and the last RUN_CHECK of the run after it."""
+    if not n:
+        return []
+    window_end = tail.window_start + len(tail.window) - 1
+    return [(tail.window_start, window_end), (max(window_end, n - RUN_CHECK), n - 1)]
 
 
 def _indexed_position(position: int, deleted: list[int]) -> int:

@@ -44,6 +44,7 @@ def _unpack(code: str, text: str) -> array:
 def dump(columns: Columns, tail: Tail, rewrites: int) -> str:
     """The index ``[0, n)`` as one string (JSON with base64 arrays in this machine's byte
     order, which is part of the format: a reader of another order ignores it)."""
+    columns.post()
     dims = {}
     for name in DIMENSIONS:
         dim = columns.dims[name]
@@ -129,6 +130,7 @@ def _dimension(data: dict[str, Any], n: int) -> Dimension:
     for size in sizes:
         dim.postings.append(flat[start : start + size])
         start += size
+    dim.posted = n
     return dim
 
 

@@ -10,16 +10,23 @@ window holds ``window[-1]``.
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ...failure import digest
+from ...exact import to_bytes
 
 # How many records before the change point are compared: a repeating pattern of
 # byte-identical records would have to be longer than this to go unnoticed.
 WINDOW = 16
+
+
+def digest(raw: bytes | str) -> str:
+    """:func:`resque_web.failure.digest` of a record read as bytes or as exact text: the
+    SHA-1 of the bytes Redis holds, as its Lua computes it."""
+    return hashlib.sha1(raw if isinstance(raw, bytes) else to_bytes(raw)).hexdigest()
 
 
 @dataclass
@@ -29,7 +36,7 @@ class Tail:
     last_digest: str = ""  # digest of record[n - 1]
     recent: deque[str] = field(default_factory=lambda: deque(maxlen=WINDOW))  # up to n - 1
 
-    def extend(self, start: int, raws: Sequence[str]) -> None:
+    def extend(self, start: int, raws: Sequence[bytes] | Sequence[str]) -> None:
         """Records ``start ...`` were appended to the prefix. Records are compared as
         strings; only what the tail keeps is digested."""
         if not raws:
