@@ -64,7 +64,8 @@ index, ``current(wait)``, ``counts()``, ``facets()``, ``select(filter)``, ``grou
 from ..failure_filter import NONE
 from .columns import DIMENSIONS, Columns
 from .groups import GroupSummary
-from .index import CHUNK, WINDOW, FailureIndex, IndexRegistry, indexes
+from .index import CHUNK, WINDOW, FailureIndex
+from .registry import IndexRegistry, indexes
 
 __all__ = [
     "CHUNK",

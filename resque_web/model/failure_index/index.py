@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 import threading
 from bisect import insort
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import redis
@@ -55,6 +55,7 @@ from ...failure.store import REWRITE_LOG_CAP
 from ...keys import Keys
 from ..failure_filter import FailureFilter
 from . import snapshot
+from .background import Build
 from .columns import Columns, Memo
 from .groups import GroupSummary, summarize
 from .looks import AHEAD_CHECK, Look, Looker
@@ -68,7 +69,7 @@ RUN_CHECK = 64
 # How many steps a page takes itself before it leaves the rest to a background thread.
 _INLINE_STEPS = 3
 
-__all__ = ["CHUNK", "WINDOW", "FailureIndex", "IndexRegistry", "indexes"]
+__all__ = ["CHUNK", "WINDOW", "FailureIndex"]
 
 
 @dataclass
@@ -76,44 +77,6 @@ class _State:
     columns: Columns = field(default_factory=Columns)  # the prefix [0, n)
     rewrites: int = 0  # the change log's counter when last looked at
     tail: Tail = field(default_factory=Tail)
-
-
-class _Build:
-    """One background refresh; a request waits for it as long as it can afford. ``after``
-    runs once the work has answered (saving the index): waiters do not wait for it."""
-
-    def __init__(self, work: Callable[[], int], after: Callable[[], object]) -> None:
-        self.total: int | None = None
-        self.error: BaseException | None = None
-        self.error_after: BaseException | None = None
-        self._work = work
-        self._after = after
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="failure-index", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.total = self._work()
-        except BaseException as exc:  # handed to whoever waits: it names the cause
-            self.error = exc
-        self._done.set()
-        if self.error is None:
-            try:
-                self._after()
-            except redis.RedisError as exc:  # the next build saves again; kept for tests
-                self.error_after = exc
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def wait(self, seconds: float) -> int | None:
-        if not self._done.wait(seconds):
-            return None
-        if self.error is not None:
-            raise self.error
-        return self.total
 
 
 class FailureIndex:
@@ -137,7 +100,7 @@ class FailureIndex:
         self._shown = _State()  # what answers: the last state that was caught up
         self._memo = Memo()
         self._lock = threading.Lock()
-        self._build: _Build | None = None
+        self._build: Build | None = None
         self._build_lock = threading.Lock()
         self._groups_cache: tuple[object, list[GroupSummary]] | None = None
         self._groups_lock = threading.Lock()  # and the facets'
@@ -219,12 +182,12 @@ class FailureIndex:
                 return total
         return self._start().wait(seconds)
 
-    def _start(self) -> _Build:
+    def _start(self) -> Build:
         """Begin bringing the index up to date in the background (a process's warm-up,
         or a rebuild a page cannot wait for), unless that is under way already."""
         with self._build_lock:
             if self._build is None or not self._build.running:
-                self._build = _Build(self._catch_up_locked, self._save_later)
+                self._build = Build(self._catch_up_locked, self._save_later)
             return self._build
 
     def _step(self, looker: Looker | None = None) -> int | None:
@@ -475,32 +438,3 @@ def _indexed_position(position: int, deleted: list[int]) -> int:
             break
         position += 1
     return position
-
-
-class IndexRegistry:
-    """One index per (connection, list key) in this process, shared by its threads. A new
-    index starts catching up in the background at once."""
-
-    def __init__(self) -> None:
-        self._indexes: dict[tuple[str, str], FailureIndex] = {}
-        self._lock = threading.Lock()
-
-    def get(
-        self, client: redis.Redis, key: str, queue: str | None, keys: Keys | None = None
-    ) -> FailureIndex:
-        kwargs = client.connection_pool.connection_kwargs
-        where = f"{kwargs.get('host')}:{kwargs.get('port')}/{kwargs.get('db')}:{kwargs.get('path')}"
-        with self._lock:
-            index = self._indexes.get((where, key))
-            if index is None or index.redis.connection_pool is not client.connection_pool:
-                index = self._indexes[(where, key)] = FailureIndex(client, key, queue, keys)
-                index._start()
-            return index
-
-    def forget(self) -> None:
-        """Drop every index (as a new process starts without any)."""
-        with self._lock:
-            self._indexes.clear()
-
-
-indexes = IndexRegistry()
