@@ -33,12 +33,14 @@ from pathlib import Path
 
 import redis
 
-from resque_web import Resque, job
+from resque_web import Resque
 from resque_web.redis_server import RedisServer
 
 QUEUE = "bench"
 HERE = Path(__file__).resolve()
 ROOT = HERE.parent.parent
+JOB_MODULE = HERE.parent / "noop_job.py"  # the trivial job, in a module that imports little
+JOB = "BenchNoop"
 BARE_FORKS = 300
 
 # The bare fork, in a process of its own that has imported redis-py and nothing else.
@@ -61,15 +63,6 @@ print(json.dumps({{"rate": rate, "modules": len(sys.modules), "anon_kb": anon_kb
 """
 
 
-@job("BenchNoop")
-class BenchNoop:
-    """The trivial job: the cost measured is the worker's, not the job's."""
-
-    @staticmethod
-    def perform(n: int) -> None:
-        return None
-
-
 def run_worker(url: str, fork: bool, tree: Path) -> tuple[float, float]:
     """Wall seconds for one burst-mode worker process (the package in ``tree``), start to
     exit, and the CPU seconds it (and its children) used."""
@@ -84,7 +77,7 @@ def run_worker(url: str, fork: bool, tree: Path) -> tuple[float, float]:
         QUEUE,
         "--burst",
         "--require",
-        str(HERE),
+        str(JOB_MODULE),
         "--fork" if fork else "--no-fork",
     ]
     cpu_before = _children_cpu()
@@ -107,7 +100,7 @@ def worker_rate(
 ) -> float:
     client.flushall()
     overhead, _ = run_worker(url, fork, tree)  # an empty queue: start, prune, register, exit
-    resque.enqueue_many(BenchNoop, ([i] for i in range(jobs)), queue=QUEUE)
+    resque.enqueue_many(JOB, ([i] for i in range(jobs)), queue=QUEUE)
     took, cpu = run_worker(url, fork, tree)
     processed = int(client.get(resque.keys.processed) or 0)
     failed = int(client.get(resque.keys.failed_count) or 0)
@@ -143,7 +136,7 @@ def load() -> str:
 def enqueue_rate(client: redis.Redis, resque: Resque, count: int) -> None:
     client.flushall()
     began = time.perf_counter()
-    resque.enqueue_many(BenchNoop, ([i] for i in range(count)), queue=QUEUE)
+    resque.enqueue_many(JOB, ([i] for i in range(count)), queue=QUEUE)
     took = time.perf_counter() - began
     assert resque.size(QUEUE) == count
     print(f"{'enqueue_many':24s} {count / took:7.0f} jobs/s ({count} jobs in {took:.2f}s)")
