@@ -8,7 +8,8 @@ bookkeeping write some 200 of its pages, which each fork write-protects again. S
 worker forks this server once, at start-up, after the ``--require``'d job code is loaded
 but before the heartbeat thread starts and before any Redis connection is opened. The
 server does nothing but read a job from a pipe, fork, and pass on pids and exit statuses:
-between jobs it writes a few dozen pages.
+between jobs it writes a few dozen pages. Once set up it asks for huge pages where its
+memory allows them (:mod:`.hugepages`): fewer page-table entries for each fork to copy.
 
 A child reports its outcome on a pipe of its own just before ``os._exit``; the worker goes
 on with the next job then, while the kernel still tears the finished child down (a third of
@@ -47,6 +48,7 @@ from typing import NoReturn
 
 import setproctitle
 
+from . import hugepages
 from .signals import Signals
 
 _HEADER = struct.Struct("!cI")
@@ -253,6 +255,7 @@ def _serve(
         setproctitle.setproctitle(title)
         setup()
         gc.freeze()  # children collect only what they allocate themselves
+        hugepages.collapse()  # fewer page-table entries for each fork to copy
         reader = _Requests(requests)
         running: dict[int, int] = {}  # pidfd -> pid of children that have not exited
         exited: set[int] = set()  # exited (the worker was told), not yet released
