@@ -9,13 +9,13 @@ without and with a fork per job, and print jobs/s (wall time of the whole proces
 the start-up/shut-down cost of an empty run taken off). Then the bare fork rate of this
 machine, measured in the same run: a fresh ``python -c`` process that has imported only
 redis-py (a plain Python program that talks to Redis) forks a child that calls
-``os._exit(0)`` at once and waits for it with ``waitpid``, 300 times; nothing a worker does
-can make a fork per job faster than that. The fork-per-job run sits between two bare
+``os._exit(0)`` at once and waits for it with ``waitpid``, 300 times: what a fork costs a
+plain Python program on this machine, the yardstick. The fork-per-job run sits between two bare
 measurements and is compared with their mean, so a change of load during the run shows.
 
-``--baseline DIR`` also runs the fork-per-job worker from another copy of the package (e.g.
-``git archive main resque_web | tar -x -C /tmp/forkbase``), in the same round, for a
-before/after in one run. ``--rounds N`` repeats the fork measurements N times.
+``--baseline DIR`` (repeatable) also runs the fork-per-job worker from another copy of the
+package (e.g. ``git archive main resque_web | tar -x -C /tmp/forkbase``), in the same round,
+for a before/after in one run. ``--rounds N`` repeats the fork measurements N times.
 Then it times ``enqueue_many`` of ``--bulk`` jobs.
 """
 
@@ -151,7 +151,11 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=1, help="fork measurements to repeat")
     parser.add_argument(
-        "--baseline", type=Path, help="a directory holding another resque_web to compare"
+        "--baseline",
+        type=Path,
+        action="append",
+        default=[],
+        help="a directory holding another resque_web to compare (repeatable)",
     )
     options = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {load()}")
@@ -165,10 +169,11 @@ def main() -> None:
         for _ in range(options.rounds if "fork" in modes else 0):
             before = bare_fork_rate()
             rates = {}
-            if options.baseline:
-                rates["baseline"] = worker_rate(
-                    client, resque, server.url, options.jobs, True, options.baseline,
-                    "baseline, fork per job",
+            for number, tree in enumerate(options.baseline):
+                name = "baseline" if number == 0 else f"baseline{number + 1}"
+                rates[name] = worker_rate(
+                    client, resque, server.url, options.jobs, True, tree,
+                    f"{name}, fork per job",
                 )  # fmt: skip
             rates["this"] = worker_rate(
                 client, resque, server.url, options.jobs, True, ROOT, "worker, fork per job"
