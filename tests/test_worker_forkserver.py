@@ -6,20 +6,23 @@ its children itself. And the worker's processes carry no dashboard code."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import redis
 
 from resque_web import Resque
 from resque_web.keys import Keys
 from resque_web.worker import hugepages
-from resque_web.worker.forkserver import wait_status
+from resque_web.worker.forkserver import ForkServer, report, wait_status
 from tests.support.worker import ROOT, RunningWorker, wait_until
 
 K = Keys()
@@ -191,3 +194,26 @@ def test_the_server_holds_its_memory_in_huge_pages_where_the_kernel_can(
 
         if can:
             wait_until(lambda: huge_kb(server) >= 2048, what="huge pages in the server")
+
+
+def _report_then_linger(body: bytes, reports: int) -> NoReturn:
+    report(reports, 0)
+    time.sleep(0.3)  # still alive when the worker releases it
+    os._exit(0)
+
+
+def test_a_released_child_is_reaped_without_waking_the_worker() -> None:
+    """The worker is done with a child once it reported and was released: its exit is not
+    passed on (a frame the worker would wake up for, only to drop it)."""
+    server = ForkServer(logging.getLogger("test"))
+    server.start(
+        "resque-web test fork server", lambda: None, lambda body: None, _report_then_linger
+    )
+    try:
+        pid = server.fork(b"job")
+        assert server.wait(pid) == (0, None)
+        server.release(pid)
+        wait_until(lambda: not Path(f"/proc/{pid}").exists(), what="the child reaped")
+        assert select.select([server._replies], [], [], 0.2)[0] == []
+    finally:
+        server.stop()

@@ -30,8 +30,9 @@ Messages, worker to server: ``J`` + length + body (a job: what ``run_child`` rea
 + length + body (the same, for a job class the server has not seen: ``prepare`` it first),
 ``R`` + pid (done with that child: reap it once it has exited). Server to worker, on the
 replies pipe: ``P`` pid (forked; ``-errno`` when fork failed) and ``S`` pid status (it
-exited). Child to worker, on the reports pipe: ``O`` pid code. Each frame is 9 bytes,
-written at once (so never interleaved).
+exited before the worker released it: a released child is reaped without a word, so the
+worker is not woken for an exit it no longer waits for). Child to worker, on the reports
+pipe: ``O`` pid code. Each frame is 9 bytes, written at once (so never interleaved).
 """
 
 from __future__ import annotations
@@ -269,15 +270,16 @@ def _serve(
                 if fd == requests:
                     continue
                 pid = running.pop(fd)
+                if pid in released:  # the worker is done with it: reap, say nothing
+                    os.close(fd)
+                    released.discard(pid)
+                    os.waitpid(pid, 0)
+                    continue
                 result = os.waitid(os.P_PIDFD, fd, os.WEXITED | os.WNOWAIT)
                 os.close(fd)
                 status = wait_status(result.si_code, result.si_status) if result else 0
                 os.write(replies, _FRAME.pack(_STATUS, pid, status))
-                if pid in released:
-                    released.discard(pid)
-                    os.waitpid(pid, 0)
-                else:
-                    exited.add(pid)
+                exited.add(pid)
             if requests not in ready:
                 continue
             message = reader.next()
