@@ -9,13 +9,13 @@ without and with a fork per job, and print jobs/s (wall time of the whole proces
 the start-up/shut-down cost of an empty run taken off). Then the bare fork rate of this
 machine, measured in the same run: a fresh ``python -c`` process that has imported only
 redis-py (a plain Python program that talks to Redis) forks a child that calls
-``os._exit(0)`` at once and waits for it with ``waitpid``, 300 times; nothing a worker does
-can make a fork per job faster than that. The fork-per-job run sits between two bare
+``os._exit(0)`` at once and waits for it with ``waitpid``, 300 times: what a fork costs a
+plain Python program on this machine, the yardstick. The fork-per-job run sits between two bare
 measurements and is compared with their mean, so a change of load during the run shows.
 
-``--baseline DIR`` also runs the fork-per-job worker from another copy of the package (e.g.
-``git archive main resque_web | tar -x -C /tmp/forkbase``), in the same round, for a
-before/after in one run. ``--rounds N`` repeats the fork measurements N times.
+``--baseline DIR`` (repeatable) also runs the fork-per-job worker from another copy of the
+package (e.g. ``git archive main resque_web | tar -x -C /tmp/forkbase``), in the same round,
+for a before/after in one run. ``--rounds N`` repeats the fork measurements N times.
 Then it times ``enqueue_many`` of ``--bulk`` jobs.
 """
 
@@ -33,12 +33,14 @@ from pathlib import Path
 
 import redis
 
-from resque_web import Resque, job
+from resque_web import Resque
 from resque_web.redis_server import RedisServer
 
 QUEUE = "bench"
 HERE = Path(__file__).resolve()
 ROOT = HERE.parent.parent
+JOB_MODULE = HERE.parent / "noop_job.py"  # the trivial job, in a module that imports little
+JOB = "BenchNoop"
 BARE_FORKS = 300
 
 # The bare fork, in a process of its own that has imported redis-py and nothing else.
@@ -61,15 +63,6 @@ print(json.dumps({{"rate": rate, "modules": len(sys.modules), "anon_kb": anon_kb
 """
 
 
-@job("BenchNoop")
-class BenchNoop:
-    """The trivial job: the cost measured is the worker's, not the job's."""
-
-    @staticmethod
-    def perform(n: int) -> None:
-        return None
-
-
 def run_worker(url: str, fork: bool, tree: Path) -> tuple[float, float]:
     """Wall seconds for one burst-mode worker process (the package in ``tree``), start to
     exit, and the CPU seconds it (and its children) used."""
@@ -84,7 +77,7 @@ def run_worker(url: str, fork: bool, tree: Path) -> tuple[float, float]:
         QUEUE,
         "--burst",
         "--require",
-        str(HERE),
+        str(JOB_MODULE),
         "--fork" if fork else "--no-fork",
     ]
     cpu_before = _children_cpu()
@@ -107,7 +100,7 @@ def worker_rate(
 ) -> float:
     client.flushall()
     overhead, _ = run_worker(url, fork, tree)  # an empty queue: start, prune, register, exit
-    resque.enqueue_many(BenchNoop, ([i] for i in range(jobs)), queue=QUEUE)
+    resque.enqueue_many(JOB, ([i] for i in range(jobs)), queue=QUEUE)
     took, cpu = run_worker(url, fork, tree)
     processed = int(client.get(resque.keys.processed) or 0)
     failed = int(client.get(resque.keys.failed_count) or 0)
@@ -143,7 +136,7 @@ def load() -> str:
 def enqueue_rate(client: redis.Redis, resque: Resque, count: int) -> None:
     client.flushall()
     began = time.perf_counter()
-    resque.enqueue_many(BenchNoop, ([i] for i in range(count)), queue=QUEUE)
+    resque.enqueue_many(JOB, ([i] for i in range(count)), queue=QUEUE)
     took = time.perf_counter() - began
     assert resque.size(QUEUE) == count
     print(f"{'enqueue_many':24s} {count / took:7.0f} jobs/s ({count} jobs in {took:.2f}s)")
@@ -158,7 +151,11 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=1, help="fork measurements to repeat")
     parser.add_argument(
-        "--baseline", type=Path, help="a directory holding another resque_web to compare"
+        "--baseline",
+        type=Path,
+        action="append",
+        default=[],
+        help="a directory holding another resque_web to compare (repeatable)",
     )
     options = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {load()}")
@@ -172,10 +169,11 @@ def main() -> None:
         for _ in range(options.rounds if "fork" in modes else 0):
             before = bare_fork_rate()
             rates = {}
-            if options.baseline:
-                rates["baseline"] = worker_rate(
-                    client, resque, server.url, options.jobs, True, options.baseline,
-                    "baseline, fork per job",
+            for number, tree in enumerate(options.baseline):
+                name = "baseline" if number == 0 else f"baseline{number + 1}"
+                rates[name] = worker_rate(
+                    client, resque, server.url, options.jobs, True, tree,
+                    f"{name}, fork per job",
                 )  # fmt: skip
             rates["this"] = worker_rate(
                 client, resque, server.url, options.jobs, True, ROOT, "worker, fork per job"

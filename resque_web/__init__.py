@@ -16,19 +16,47 @@ Enqueue as in Ruby::
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .client import Resque, configure, default
 from .errors import BadPayload, DirtyExit, DontPerform, NoQueueError, UnknownJobClass
 from .job import Job
 from .keys import Keys
 from .registry import JobRegistry, job, registry
-from .retry import ExponentialBackoff, Retry
-from .scheduler import ScheduleEntry, ScheduleError
 from .scheduler.delaying import Selector, When
-from .status import StatusJob
+
+if TYPE_CHECKING:
+    from .retry import ExponentialBackoff, Retry
+    from .scheduler.entries import ScheduleEntry, ScheduleError
+    from .status import StatusJob
 
 __version__ = "0.1.0"
+
+# The plugins' classes, imported on first use (PEP 562): every module of the package runs
+# this file first, and a worker forks a copy of whatever it has imported for each job, so
+# the top level stays light (the scheduler's entries alone bring croniter, dateutil, yaml).
+_PLUGINS = {
+    "ExponentialBackoff": "resque_web.retry",
+    "Retry": "resque_web.retry",
+    "ScheduleEntry": "resque_web.scheduler.entries",
+    "ScheduleError": "resque_web.scheduler.entries",
+    "StatusJob": "resque_web.status",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _PLUGINS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # once: later lookups find it without this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PLUGINS})
+
 
 __all__ = [
     "BadPayload",

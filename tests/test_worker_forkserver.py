@@ -6,19 +6,23 @@ its children itself. And the worker's processes carry no dashboard code."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import redis
 
 from resque_web import Resque
 from resque_web.keys import Keys
-from resque_web.worker.forkserver import wait_status
+from resque_web.worker import hugepages
+from resque_web.worker.forkserver import ForkServer, report, wait_status
 from tests.support.worker import ROOT, RunningWorker, wait_until
 
 K = Keys()
@@ -155,3 +159,61 @@ def test_the_worker_command_does_not_load_the_dashboard() -> None:
     )
     assert "Take jobs off QUEUES" in done.stdout
     assert "loaded: []" in done.stderr
+
+
+def test_huge_page_regions_are_the_aligned_parts_of_anonymous_writable_memory() -> None:
+    maps = (
+        "55d0c0a00000-55d0c0f80000 rw-p 00000000 00:00 0                          [heap]\n"
+        "7f0000100000-7f0000700000 rw-p 00000000 00:00 0 \n"
+        "7f0000800000-7f0000900000 rw-p 00000000 00:00 0 \n"
+        "7f0001000000-7f0001400000 rw-p 00001000 08:01 1234 /usr/lib/libpython3.11.so\n"
+        "7f0002000000-7f0002400000 r--p 00000000 00:00 0 \n"
+        "7f0003000000-7f0003400000 rw-s 00000000 00:01 5 /dev/zero (deleted)\n"
+        "7ffc00000000-7ffc00400000 rw-p 00000000 00:00 0                          [stack]\n"
+    )
+    assert hugepages.regions(maps) == [
+        (0x55D0C0A00000, 4 << 20),  # the heap: its 2 MiB-aligned part
+        (0x7F0000200000, 4 << 20),  # an anonymous mapping, from its first 2 MiB boundary
+    ]  # too small, a file, read-only, shared, the stack: none
+
+
+def test_the_server_holds_its_memory_in_huge_pages_where_the_kernel_can(
+    redis_url: str, r: redis.Redis
+) -> None:
+    """Each fork copies one page-table entry per 2 MiB there instead of 512."""
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    kernel = tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2])
+    can = thp.exists() and "[never]" not in thp.read_text() and kernel >= (6, 1)
+    with RunningWorker(redis_url, "default") as worker:
+        wait_until(lambda: r.sismember(K.workers, worker.id), what="registration")
+        server = server_of(worker)
+
+        def huge_kb(pid: int) -> int:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            return int(re.search(r"AnonHugePages:\s+(\d+)", rollup).group(1))  # type: ignore[union-attr]
+
+        if can:
+            wait_until(lambda: huge_kb(server) >= 2048, what="huge pages in the server")
+
+
+def _report_then_linger(body: bytes, reports: int) -> NoReturn:
+    report(reports, 0)
+    time.sleep(0.3)  # still alive when the worker releases it
+    os._exit(0)
+
+
+def test_a_released_child_is_reaped_without_waking_the_worker() -> None:
+    """The worker is done with a child once it reported and was released: its exit is not
+    passed on (a frame the worker would wake up for, only to drop it)."""
+    server = ForkServer(logging.getLogger("test"))
+    server.start(
+        "resque-web test fork server", lambda: None, lambda body: None, _report_then_linger
+    )
+    try:
+        pid = server.fork(b"job")
+        assert server.wait(pid) == (0, None)
+        server.release(pid)
+        wait_until(lambda: not Path(f"/proc/{pid}").exists(), what="the child reaped")
+        assert select.select([server._replies], [], [], 0.2)[0] == []
+    finally:
+        server.stop()

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import payload as jsonp
-from .entries import ScheduleError, parse_entry
 
 if TYPE_CHECKING:  # the client delegates to this module; only annotations name it here
     from ..client import Resque
@@ -21,6 +20,11 @@ if TYPE_CHECKING:  # the client delegates to this module; only annotations name 
 
 def set_schedule(resque: Resque, name: str, config: dict[str, Any]) -> None:
     """Create or replace the persistent schedule ``name``; ScheduleError when it cannot run."""
+    # Imported here, not at the top: the client imports this module in every process, and
+    # the checks need croniter, dateutil and yaml, which a worker (copied into every job's
+    # child) must not carry for a call it never makes.
+    from .entries import ScheduleError, parse_entry
+
     config = {k: v for k, v in config.items() if k not in ("persist", ":persist")}
     parse_entry(name, config)
     try:

@@ -8,7 +8,8 @@ bookkeeping write some 200 of its pages, which each fork write-protects again. S
 worker forks this server once, at start-up, after the ``--require``'d job code is loaded
 but before the heartbeat thread starts and before any Redis connection is opened. The
 server does nothing but read a job from a pipe, fork, and pass on pids and exit statuses:
-between jobs it writes a few dozen pages.
+between jobs it writes a few dozen pages. Once set up it asks for huge pages where its
+memory allows them (:mod:`.hugepages`): fewer page-table entries for each fork to copy.
 
 A child reports its outcome on a pipe of its own just before ``os._exit``; the worker goes
 on with the next job then, while the kernel still tears the finished child down (a third of
@@ -29,8 +30,9 @@ Messages, worker to server: ``J`` + length + body (a job: what ``run_child`` rea
 + length + body (the same, for a job class the server has not seen: ``prepare`` it first),
 ``R`` + pid (done with that child: reap it once it has exited). Server to worker, on the
 replies pipe: ``P`` pid (forked; ``-errno`` when fork failed) and ``S`` pid status (it
-exited). Child to worker, on the reports pipe: ``O`` pid code. Each frame is 9 bytes,
-written at once (so never interleaved).
+exited before the worker released it: a released child is reaped without a word, so the
+worker is not woken for an exit it no longer waits for). Child to worker, on the reports
+pipe: ``O`` pid code. Each frame is 9 bytes, written at once (so never interleaved).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from typing import NoReturn
 
 import setproctitle
 
+from . import hugepages
 from .signals import Signals
 
 _HEADER = struct.Struct("!cI")
@@ -253,6 +256,7 @@ def _serve(
         setproctitle.setproctitle(title)
         setup()
         gc.freeze()  # children collect only what they allocate themselves
+        hugepages.collapse()  # fewer page-table entries for each fork to copy
         reader = _Requests(requests)
         running: dict[int, int] = {}  # pidfd -> pid of children that have not exited
         exited: set[int] = set()  # exited (the worker was told), not yet released
@@ -266,15 +270,16 @@ def _serve(
                 if fd == requests:
                     continue
                 pid = running.pop(fd)
+                if pid in released:  # the worker is done with it: reap, say nothing
+                    os.close(fd)
+                    released.discard(pid)
+                    os.waitpid(pid, 0)
+                    continue
                 result = os.waitid(os.P_PIDFD, fd, os.WEXITED | os.WNOWAIT)
                 os.close(fd)
                 status = wait_status(result.si_code, result.si_status) if result else 0
                 os.write(replies, _FRAME.pack(_STATUS, pid, status))
-                if pid in released:
-                    released.discard(pid)
-                    os.waitpid(pid, 0)
-                else:
-                    exited.add(pid)
+                exited.add(pid)
             if requests not in ready:
                 continue
             message = reader.next()
