@@ -79,18 +79,11 @@ class _AnyPayload(_Payload, gc=False, forbid_unknown_fields=False):
     pass
 
 
-class _AnyFields(msgspec.Struct, gc=False):
+class _AnyFields(_Record, gc=False, forbid_unknown_fields=False):
     """:class:`_Record` with fields of its own, which are skipped (so how deep they nest
     is not known: such a record's brackets are counted)."""
 
-    failed_at: str = ""
     payload: _AnyPayload = msgspec.field(default_factory=_AnyPayload)
-    exception: str = ""
-    error: str = ""
-    backtrace: msgspec.Raw = msgspec.field(default_factory=lambda: _NULL)
-    worker: str = ""
-    queue: str | None = None
-    retried_at: str | None = None
 
 
 _decode = msgspec.json.Decoder(_Record).decode
