@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 import click
 import redis
@@ -13,7 +12,7 @@ from ..client import Resque
 from ..connection import connect, mask_url
 from ..options import namespace_option, redis_option
 from ..worker.command import load_requirement
-from ..worker.log import PlainFormatter
+from ..worker.log import console_logger
 from .lock import DEFAULT_TIMEOUT
 from .mover import DEFAULT_BATCH
 from .process import DEFAULT_INTERVAL, LOGGER_NAME, Scheduler
@@ -21,13 +20,7 @@ from .process import DEFAULT_INTERVAL, LOGGER_NAME, Scheduler
 
 def setup_logging(verbosity: int) -> logging.Logger:
     """Master changes, summaries and errors always; ``-v`` a line per enqueue."""
-    log = logging.getLogger(LOGGER_NAME)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(PlainFormatter("%(asctime)s %(message)s"))
-    log.handlers[:] = [handler]
-    log.propagate = False
-    log.setLevel(logging.DEBUG if verbosity > 0 else logging.INFO)
-    return log
+    return console_logger(LOGGER_NAME, "%(asctime)s %(message)s", verbose=verbosity > 0)
 
 
 def raw_client(client: redis.Redis) -> redis.Redis:

@@ -18,10 +18,16 @@ class PlainFormatter(logging.Formatter):
 
 def setup_logging(verbosity: int = 0) -> logging.Logger:
     """Start line, errors and warnings always; ``-v`` adds a line per job, ``-vv`` debug."""
-    log = logging.getLogger(LOGGER_NAME)
+    return console_logger(LOGGER_NAME, "%(message)s", verbose=verbosity > 1)
+
+
+def console_logger(name: str, line_format: str, verbose: bool) -> logging.Logger:
+    """A command's own logger: plain lines on stderr (:class:`PlainFormatter`), not passed
+    to the root logger, DEBUG when ``verbose`` else INFO. Set anew on every call."""
+    log = logging.getLogger(name)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(PlainFormatter("%(message)s"))
+    handler.setFormatter(PlainFormatter(line_format))
     log.handlers[:] = [handler]
     log.propagate = False
-    log.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
     return log
