@@ -19,22 +19,14 @@ requires (Resque does not run on Redis Cluster). A key of the wrong Redis type i
 
 from __future__ import annotations
 
+from ..scheduler.scripts import CLEAN_UP_FUNCTION
+
 # The length of a list key, -1 when the key holds another type.
 _SIZE = """
 local function size_of(key)
   local n = redis.pcall('LLEN', key)
   if type(n) == 'table' then return -1 end
   return n
-end
-"""
-
-# Ruby's ``clean_up_timestamp``: an empty list goes, and its epoch leaves the zset.
-_CLEAN_UP = """
-local function clean_up(key, schedule, epoch)
-  if redis.call('LLEN', key) == 0 then
-    redis.call('DEL', key)
-    redis.call('ZREM', schedule, epoch)
-  end
 end
 """
 
@@ -131,7 +123,7 @@ return {listed, size, number, items}
 #       prefix, bare delayed:<epoch>, epoch, queue name ("" = only remove), queue item
 # -> 1 done, 0 when that position no longer holds that item (nothing changed).
 TAKE_ONE = (
-    _CLEAN_UP
+    CLEAN_UP_FUNCTION
     + _HOLDS
     + """
 local call = redis.call
@@ -144,7 +136,7 @@ if ARGV[7] ~= '' then
   call('SADD', KEYS[3], ARGV[7])
   call('RPUSH', KEYS[4], ARGV[8])
 end
-clean_up(KEYS[1], KEYS[2], ARGV[6])
+clean_up(KEYS[1], ARGV[6], KEYS[2])
 return 1
 """
 )
@@ -158,7 +150,7 @@ return 1
 #    again). A moved item's timestamps: set loses the name unless a copy is still within
 #    the next 1,000 places (a bounded look; a later chunk moves those copies too).
 QUEUE_CHUNK = (
-    _CLEAN_UP
+    CLEAN_UP_FUNCTION
     + _HOLDS
     + """
 local call = redis.call
@@ -190,7 +182,7 @@ for i = 1, n do
     end
   end
 end
-clean_up(KEYS[1], KEYS[2], epoch)
+clean_up(KEYS[1], epoch, KEYS[2])
 return moved
 """
 )

@@ -17,8 +17,9 @@ def script(text: str) -> Script:
     return Script(None, text.encode())  # type: ignore[arg-type]
 
 
-# Delete an empty ``delayed:<epoch>`` list and its zset entry (Ruby's ``clean_up_timestamp``).
-_CLEAN_UP = """
+# Delete an empty ``delayed:<epoch>`` list and its zset entry (Ruby's ``clean_up_timestamp``):
+# a Lua function, ``clean_up(key, epoch, schedule)``, for the scripts here and the dashboard's.
+CLEAN_UP_FUNCTION = """
 local function clean_up(key, epoch, schedule)
   if redis.call('LLEN', key) == 0 then
     redis.call('DEL', key)
@@ -31,7 +32,7 @@ end
 # ARGV: epoch, timestamps: prefix, bare "delayed:<epoch>"
 # Ruby's ``next_item_for_timestamp``: LPOP, SREM from the item's timestamps set, clean up.
 NEXT_ITEM = (
-    _CLEAN_UP
+    CLEAN_UP_FUNCTION
     + """
 local item = redis.call('LPOP', KEYS[1])
 if item then redis.call('SREM', ARGV[2] .. item, ARGV[3]) end
@@ -44,7 +45,7 @@ return item
 # ARGV: job JSON, epoch, bare "delayed:<epoch>"
 # Ruby's ``remove_delayed_job_from_timestamp``: SREM, LREM all copies, clean up.
 REMOVE_FROM_TIMESTAMP = (
-    _CLEAN_UP
+    CLEAN_UP_FUNCTION
     + """
 redis.call('SREM', KEYS[3], ARGV[3])
 local n = redis.call('LREM', KEYS[1], 0, ARGV[1])
@@ -59,7 +60,7 @@ return n
 # name. Ruby leaves an emptied list for the scheduler to clean up; we clean it up at once
 # (what the scheduler would do), so no empty timestamp lingers on the Delayed page.
 REMOVE_JOB = (
-    _CLEAN_UP
+    CLEAN_UP_FUNCTION
     + """
 local removed = 0
 for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -79,7 +80,7 @@ return removed
 # KEYS: delayed:<epoch>, delayed_queue_schedule; ARGV: epoch
 # Ruby's ``clean_up_timestamp`` (WATCH, LLEN, MULTI DEL ZREM) as one step.
 CLEAN_UP = (
-    _CLEAN_UP
+    CLEAN_UP_FUNCTION
     + """
 clean_up(KEYS[1], ARGV[1], KEYS[2])
 return 1
@@ -117,7 +118,7 @@ return out
 # queue items, LTRIM the n jobs off, clean up an emptied list. Returns
 # {moved jobs, pushed items, skipped epochs...}, or {-1} when the lock is not ours.
 MOVE = (
-    _CLEAN_UP
+    CLEAN_UP_FUNCTION
     + """
 local call = redis.call
 local lock_value, delayed_prefix, ts_prefix = ARGV[1], ARGV[2], ARGV[3]
