@@ -29,7 +29,11 @@ records appended after the prefix.
   that makes them (``<ns>:web:rewrites:<list>``, with a counter). The index applies them
   (drops the positions, marks them retried) instead of failing the check.
 * Anything else (Ruby's resque-web removed a failure, the list was cleared) fails the
-  check: the index starts again from an empty prefix.
+  check. The index then keeps the longest shorter prefix still intact: it remembers the
+  tail of a prefix every CHUNK records or so (at most 64 *checkpoints*, thinned as the
+  list grows), checks them like its own prefix (a binary search, one look each) and reads
+  only the records after the one that holds. A removal among the newest failures costs a
+  chunk; one before every checkpoint, or a cleared list, costs every record.
 
 **Never waiting for it** (:mod:`resque_web.model.failures`). Indexing 100,000 records
 takes a second or two, so it happens in a background thread, started by a process's first

@@ -165,6 +165,24 @@ class Columns:
         out.retried = retried[:first] + bytearray(retried[p] for p in kept)
         return out
 
+    def truncated(self, n: int) -> Columns:
+        """A copy of the records ``[0, n)`` alone: what a checkpoint keeps when a change
+        nobody logged fell after it. Value ids stay (a value left with no position is
+        counted nowhere), no record is read."""
+        self.post()
+        out = Columns()
+        out.n = n
+        out.fingerprints = self.fingerprints
+        for name, dim in self.dims.items():
+            copy = out.dims[name]
+            copy.names, copy.ids = list(dim.names), dict(dim.ids)
+            copy.column = dim.column[:n]
+            copy.postings = [post[: bisect_left(post, n)] for post in dim.postings]
+            copy.posted = n
+        out.failed_at = self.failed_at[:n]
+        out.retried = self.retried[:n]
+        return out
+
     def mark_retried(self, positions: Iterable[int]) -> None:
         for position in positions:
             if 0 <= position < self.n:

@@ -21,12 +21,16 @@ that the prefix is still the same sequence:
   counter in the same round trip; when it moved, the index applies the entries (drops the
   removed positions, marks the rewritten ones retried) and checks again, so removing a
   failure costs milliseconds instead of a rebuild. Another dashboard's changes (Ruby's
-  resque-web) are not logged: its removals fail the check and rebuild the index; its
-  retries show their true state on the row, and counts by retried catch up at a rebuild.
+  resque-web) are not logged: its removals fail the check and rebuild the index (from a
+  checkpoint, below); its retries show their true state on the row, and counts by
+  retried catch up when the records are read again.
   Knowing sooner would mean re-reading every record, so those counts are labelled
   "about" wherever they can be short (``Selection.approximate``,
   ``GroupSummary.retried_approximate``).
-* Anything else (a clear, a shorter list, a mismatch) rebuilds the index from scratch.
+* Anything else (a clear, a shorter list, a mismatch) rebuilds the index from the longest
+  prefix one of its checkpoints (:class:`.tail.Checkpoints`) still vouches for, checked
+  the same way; with none, from scratch. What a kept prefix cannot know is what it never
+  knew: Ruby's retries in it, as above.
 
 Every look is one MULTI: the list's length, the log's counter, the checked records and
 the next CHUNK records after the prefix, so records are only ever added behind a prefix
@@ -59,7 +63,7 @@ from .background import Build
 from .columns import Columns, Memo
 from .groups import GroupSummary, summarize
 from .looks import AHEAD_CHECK, Look, Looker
-from .tail import WINDOW, Tail, digest
+from .tail import WINDOW, Checkpoints, Tail, digest
 
 CHUNK = 2000
 # How much of the final run of identical records each look compares (all of it, unless a
@@ -77,6 +81,7 @@ class _State:
     columns: Columns = field(default_factory=Columns)  # the prefix [0, n)
     rewrites: int = 0  # the change log's counter when last looked at
     tail: Tail = field(default_factory=Tail)
+    checkpoints: Checkpoints = field(default_factory=Checkpoints)  # of shorter prefixes
 
 
 class FailureIndex:
@@ -106,6 +111,7 @@ class FailureIndex:
         self._groups_lock = threading.Lock()  # and the facets'
         self._facets_cache: tuple[object, dict[str, list[tuple[str, int]]]] | None = None
         self.rebuilds = 0  # how often the prefix check failed (for tests and benchmarks)
+        self.records_indexed = 0  # records read into the index (for tests and benchmarks)
 
     @property
     def n(self) -> int:
@@ -224,8 +230,8 @@ class FailureIndex:
             if followed is False:
                 self._reset(count)
             return None  # look again, from what the index now holds
-        if n and not self._intact(total, look):
-            self._reset(count)
+        if n and not _intact(n, state.tail, total, look):
+            self._resume(count, looker)
             return None
         following = n + len(raws)
         if ahead and raws and following < total:  # Redis prepares it while we index
@@ -233,7 +239,10 @@ class FailureIndex:
             looker.send(following, CHUNK, ahead_checks, (id(state), state.rewrites))
         state.columns.extend(raws, self.queue, self._memo)
         state.tail.extend(n, raws)
+        if raws:
+            state.checkpoints.add(state.columns.n, state.tail)
         self._unsaved += len(raws)
+        self.records_indexed += len(raws)
         if state.columns.n < total:
             if state is self._shown:
                 state.columns.post()  # requests read this state meanwhile
@@ -243,6 +252,38 @@ class FailureIndex:
         # to a request that found the index caught up a moment before.
         self._shown = state
         return total
+
+    def _resume(self, count: int, looker: Looker) -> None:
+        """The prefix failed its check through a change nobody logged (Ruby's resque-web
+        removed a failure, another tool trimmed the list): keep the longest prefix one of
+        its checkpoints still vouches for, checked like any prefix (one look each, a
+        binary search), and read only what follows it. A removal among the newest
+        failures then costs a few looks and a chunk, not every record."""
+        state = self._state
+        kept = [(m, tail) for m, tail in state.checkpoints.kept if m < state.columns.n]
+        found = -1
+        low, high = 0, len(kept) - 1
+        while low <= high:
+            middle = (low + high) // 2
+            m, tail = kept[middle]
+            look = looker.look(m, 1, _checks(m, tail))
+            if look.rewrites != count:
+                break  # the dashboard changed the list meanwhile: keep what was checked
+            if _intact(m, tail, look.total, look):
+                found, low = middle, middle + 1
+            else:
+                high = middle - 1
+        if found < 0:
+            self._reset(count)
+            return
+        m, tail = kept[found]
+        self.rebuilds += 1
+        self._state = _State(
+            columns=state.columns.truncated(m),
+            rewrites=count,
+            tail=tail.copy(),
+            checkpoints=state.checkpoints.within(m),
+        )
 
     def _reset(self, count: int) -> None:
         self.rebuilds += 1
@@ -260,14 +301,14 @@ class FailureIndex:
         found = snapshot.load(text)
         if found is None:
             return False
-        columns, tail, rewrites = found
-        self._state = _State(columns=columns, rewrites=rewrites, tail=tail)
+        columns, tail, rewrites, checkpoints = found
+        self._state = _State(columns, rewrites, tail, Checkpoints(checkpoints))
         self._unsaved = 0
         return True
 
     def _save(self, state: _State) -> None:
         """Save a caught-up index for the other processes (kept a week)."""
-        text = snapshot.dump(state.columns, state.tail, state.rewrites)
+        text = snapshot.dump(state.columns, state.tail, state.rewrites, state.checkpoints.kept)
         self.redis.set(self._snapshot, text, ex=snapshot.TTL)
         self._snapshot_seen = hash(text)
         self._unsaved = 0
@@ -320,25 +361,10 @@ class FailureIndex:
         state.columns.mark_retried(retried)
         if deleted:
             state.columns = state.columns.without(deleted)
+            state.checkpoints = state.checkpoints.within(deleted[0])
         state.tail = tail
         state.rewrites = count
         return True
-
-    def _intact(self, total: int, look: Look) -> bool:
-        """The checked records are the ones indexed: the window around the change point,
-        and the run of identical records after it (its last RUN_CHECK, position n - 1
-        included), so no record can slide into the run unseen."""
-        n, tail = self._state.columns.n, self._state.tail
-        if total < n:
-            return False
-        (window_from, window_to), (run_from, run_to) = _checks(n, tail)
-        window, run = look.records(window_from, window_to), look.records(run_from, run_to)
-        if not run or window is None:
-            return False
-        return (
-            all(digest(r) == tail.last_digest for r in run)
-            and [digest(r) for r in window] == tail.window
-        )
 
     # Asking it ----------------------------------------------------------------
     def counts(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
@@ -428,6 +454,23 @@ def _checks(n: int, tail: Tail) -> list[tuple[int, int]]:
         return []
     window_end = tail.window_start + len(tail.window) - 1
     return [(tail.window_start, window_end), (max(window_end, n - RUN_CHECK), n - 1)]
+
+
+def _intact(n: int, tail: Tail, total: int, look: Look) -> bool:
+    """The prefix ``[0, n)`` whose end is ``tail`` is still the one indexed, by the records
+    ``look`` read (:func:`_checks`): the window around the change point, and the run of
+    identical records after it (its last RUN_CHECK, position n - 1 included), so no record
+    can slide into the run unseen."""
+    if total < n:
+        return False
+    (window_from, window_to), (run_from, run_to) = _checks(n, tail)
+    window, run = look.records(window_from, window_to), look.records(run_from, run_to)
+    if not run or window is None:
+        return False
+    return (
+        all(digest(r) == tail.last_digest for r in run)
+        and [digest(r) for r in window] == tail.window
+    )
 
 
 def _indexed_position(position: int, deleted: list[int]) -> int:

@@ -8,7 +8,10 @@ treats it exactly like its own: the next look checks the prefix against the live
 follows the change log, reads the records appended since, and rebuilds when the check
 fails. A snapshot can be stale or even forged; it can never be trusted further than an
 index a process built itself, because it is checked the same way. Anything unreadable in
-it (another format version, a truncated value, lengths that disagree) is ignored.
+it (another format version, a truncated value, lengths that disagree) is ignored. The
+index's checkpoints (:class:`.tail.Checkpoints`) are saved with it, so a process whose
+loaded snapshot fails its check re-reads only what follows the longest intact one; an
+older snapshot without them loads with none.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import sys
 from array import array
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from .columns import DIMENSIONS, Columns, Dimension
@@ -41,7 +45,9 @@ def _unpack(code: str, text: str) -> array:
     return found
 
 
-def dump(columns: Columns, tail: Tail, rewrites: int) -> str:
+def dump(
+    columns: Columns, tail: Tail, rewrites: int, checkpoints: Sequence[tuple[int, Tail]] = ()
+) -> str:
     """The index ``[0, n)`` as one string (JSON with base64 arrays in this machine's byte
     order, which is part of the format: a reader of another order ignores it)."""
     columns.post()
@@ -67,28 +73,29 @@ def dump(columns: Columns, tail: Tail, rewrites: int) -> str:
             "failed_at": _pack(columns.failed_at),
             "retried": _pack(columns.retried),
             "fingerprints": columns.fingerprints,
-            "tail": {
-                "window": tail.window,
-                "window_start": tail.window_start,
-                "last_digest": tail.last_digest,
-                "recent": list(tail.recent),
-            },
+            "tail": _tail_data(tail),
+            "checkpoints": [[n, _tail_data(kept)] for n, kept in checkpoints],
         },
         separators=(",", ":"),
         ensure_ascii=False,
     )
 
 
-def load(text: str | None) -> tuple[Columns, Tail, int] | None:
-    """(columns, tail, change-log counter) from :func:`dump`, or None when ``text`` is not
-    a whole snapshot of this format."""
+Loaded = tuple[Columns, Tail, int, list[tuple[int, Tail]]]
+
+
+def load(text: str | None) -> Loaded | None:
+    """(columns, tail, change-log counter, checkpoints) from :func:`dump`, or None when
+    ``text`` is not a whole snapshot of this format."""
     if not text:
         return None
     try:
         data = json.loads(text)
         if data["format"] != FORMAT or data["order"] != sys.byteorder:
             return None
-        return _columns(data), _tail(data["tail"]), int(data["rewrites"])
+        columns = _columns(data)
+        checkpoints = _checkpoints(data.get("checkpoints", []), columns.n)
+        return columns, _tail(data["tail"]), int(data["rewrites"]), checkpoints
     except (ValueError, KeyError, TypeError, IndexError, OverflowError):
         return None
 
@@ -132,6 +139,23 @@ def _dimension(data: dict[str, Any], n: int) -> Dimension:
         start += size
     dim.posted = n
     return dim
+
+
+def _checkpoints(data: list[Any], n: int) -> list[tuple[int, Tail]]:
+    found = [(int(m), _tail(kept)) for m, kept in data]
+    lengths = [m for m, _ in found]
+    if lengths != sorted(set(lengths)) or (lengths and not 0 < lengths[0] <= lengths[-1] <= n):
+        raise ValueError("checkpoints out of order or beyond the index")
+    return found
+
+
+def _tail_data(tail: Tail) -> dict[str, Any]:
+    return {
+        "window": tail.window,
+        "window_start": tail.window_start,
+        "last_digest": tail.last_digest,
+        "recent": list(tail.recent),
+    }
 
 
 def _tail(data: dict[str, Any]) -> Tail:

@@ -21,6 +21,10 @@ from ...exact import to_bytes
 # How many records before the change point are compared: a repeating pattern of
 # byte-identical records would have to be longer than this to go unnoticed.
 WINDOW = 16
+# Checkpoints kept per index, at least this many records apart (more apart as the list
+# grows: the oldest half is thinned when there are too many).
+MAX_CHECKPOINTS = 64
+CHECKPOINT_GAP = 2000
 
 
 def digest(raw: bytes | str) -> str:
@@ -61,6 +65,11 @@ class Tail:
             ]
         self.recent.extend(digest(raw) for raw in raws[-WINDOW:])
         self.last_digest = self.recent[-1]
+
+    def copy(self) -> Tail:
+        return Tail(
+            list(self.window), self.window_start, self.last_digest, deque(self.recent, WINDOW)
+        )
 
     def edit(self, n: int) -> TailEdit:
         """The tail's records, to be edited by the dashboard's logged changes."""
@@ -118,3 +127,27 @@ class TailEdit:
             tail.window = region[first : change + 2]
             tail.window_start = start + first
         return tail
+
+
+class Checkpoints:
+    """The tails of shorter prefixes ``(n, tail of [0, n))``, ascending, so that after a
+    change nobody logged (Ruby's resque-web removed a failure) the index keeps the longest
+    prefix still intact and reads only what follows it, instead of every record. A
+    checkpoint is checked exactly as the index's own prefix is (:mod:`.index`): it vouches
+    for nothing a look has not confirmed."""
+
+    def __init__(self, kept: Sequence[tuple[int, Tail]] = ()) -> None:
+        self.kept: list[tuple[int, Tail]] = list(kept)
+
+    def add(self, n: int, tail: Tail) -> None:
+        """Remember the prefix ``[0, n)`` (when far enough from the last one kept)."""
+        if self.kept and n - self.kept[-1][0] < max(CHECKPOINT_GAP, n // MAX_CHECKPOINTS):
+            return
+        self.kept.append((n, tail.copy()))
+        if len(self.kept) > MAX_CHECKPOINTS:  # every other one, the newest kept
+            self.kept = self.kept[(len(self.kept) - 1) % 2 :: 2]
+
+    def within(self, n: int) -> Checkpoints:
+        """Those of prefixes no longer than ``n``: a removal at position ``n`` leaves
+        them as they were."""
+        return Checkpoints([kept for kept in self.kept if kept[0] <= n])
