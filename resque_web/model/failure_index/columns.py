@@ -16,7 +16,7 @@ from operator import add, itemgetter
 from ... import times
 from ...failure import group_id, normalize
 from ...failure.fingerprint import MAX_MESSAGE
-from ..failure_filter import NONE
+from ..failure_filter import NONE, FailureFilter
 from .reading import Fields, queue_of
 
 DIMENSIONS = ("class", "exception", "queue", "group")
@@ -164,6 +164,44 @@ class Columns:
         out.failed_at = at[:first] + array("d", [at[p] for p in kept])
         out.retried = retried[:first] + bytearray(retried[p] for p in kept)
         return out
+
+    def select(self, where: FailureFilter) -> list[int]:
+        """Ascending positions of the records matching ``where`` (its text aside): the
+        rarest value's positions, checked against the other columns."""
+        wanted: list[tuple[str, str]] = [
+            (dim, value)
+            for dim, value in (
+                ("class", where.job_class),
+                ("exception", where.exception),
+                ("queue", where.queue),
+                ("group", where.group),
+            )
+            if value
+        ]
+        checks = []
+        base: Iterable[int] = range(self.n)
+        smallest = self.n + 1
+        for dim, value in wanted:
+            ident = self.dims[dim].ids.get(value)
+            if ident is None:
+                return []
+            postings = self.dims[dim].postings[ident]
+            checks.append((self.dims[dim].column, ident))
+            if len(postings) < smallest:
+                base, smallest = postings, len(postings)
+        since, until = where.time_range()
+        lo = -math.inf if since is None else since
+        hi = math.inf if until is None else until
+        timed = since is not None or until is not None
+        at, retried = self.failed_at, self.retried
+        flag = None if where.retried is None else int(where.retried)
+        return [
+            p
+            for p in base
+            if all(column[p] == ident for column, ident in checks)
+            and (not timed or lo <= at[p] < hi)
+            and (flag is None or retried[p] == flag)
+        ]
 
     def truncated(self, n: int) -> Columns:
         """A copy of the records ``[0, n)`` alone: what a checkpoint keeps when a change

@@ -47,10 +47,8 @@ cannot wait shows what it can without counts (see :mod:`resque_web.model.failure
 
 from __future__ import annotations
 
-import math
 import threading
 from bisect import insort
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import redis
@@ -62,14 +60,10 @@ from . import snapshot
 from .background import Build
 from .columns import Columns, Memo
 from .groups import GroupSummary, summarize
-from .looks import AHEAD_CHECK, Look, Looker
-from .tail import WINDOW, Checkpoints, Tail, digest
+from .looks import AHEAD_CHECK, Looker
+from .tail import WINDOW, Checkpoints, Tail
 
 CHUNK = 2000
-# How much of the final run of identical records each look compares (all of it, unless a
-# burst of byte-identical failures made it longer): a removal in the run and an append of
-# the same bytes would otherwise let a different record slide into it unseen.
-RUN_CHECK = 64
 # How many steps a page takes itself before it leaves the rest to a background thread.
 _INLINE_STEPS = 3
 
@@ -216,7 +210,7 @@ class FailureIndex:
 
     def _look_and_extend(self, state: _State, looker: Looker, ahead: bool) -> int | None:
         n, tail = state.columns.n, state.tail
-        checks = _checks(n, tail)
+        checks = tail.checks(n)
         look = None
         if looker.pending() == (n, (id(state), state.rewrites)):
             look = looker.receive()
@@ -230,7 +224,7 @@ class FailureIndex:
             if followed is False:
                 self._reset(count)
             return None  # look again, from what the index now holds
-        if n and not _intact(n, state.tail, total, look):
+        if n and not tail.holds(n, look):
             self._resume(count, looker)
             return None
         following = n + len(raws)
@@ -266,10 +260,10 @@ class FailureIndex:
         while low <= high:
             middle = (low + high) // 2
             m, tail = kept[middle]
-            look = looker.look(m, 1, _checks(m, tail))
+            look = looker.look(m, 1, tail.checks(m))
             if look.rewrites != count:
                 break  # the dashboard changed the list meanwhile: keep what was checked
-            if _intact(m, tail, look.total, look):
+            if tail.holds(m, look):
                 found, low = middle, middle + 1
             else:
                 high = middle - 1
@@ -386,45 +380,10 @@ class FailureIndex:
             return self._facets_cache[1]
 
     def select(self, where: FailureFilter, refresh: bool = True) -> list[int]:
-        """Ascending positions of the failures matching ``where`` (its text aside): the
-        rarest value's positions, checked against the other columns."""
+        """Ascending positions of the failures matching ``where`` (its text aside)."""
         if refresh:
             self._refresh()
-        columns = self._shown.columns
-        wanted: list[tuple[str, str]] = [
-            (dim, value)
-            for dim, value in (
-                ("class", where.job_class),
-                ("exception", where.exception),
-                ("queue", where.queue),
-                ("group", where.group),
-            )
-            if value
-        ]
-        checks = []
-        base: Iterable[int] = range(columns.n)
-        smallest = columns.n + 1
-        for dim, value in wanted:
-            ident = columns.dims[dim].ids.get(value)
-            if ident is None:
-                return []
-            postings = columns.dims[dim].postings[ident]
-            checks.append((columns.dims[dim].column, ident))
-            if len(postings) < smallest:
-                base, smallest = postings, len(postings)
-        since, until = where.time_range()
-        lo = -math.inf if since is None else since
-        hi = math.inf if until is None else until
-        timed = since is not None or until is not None
-        at, retried = columns.failed_at, columns.retried
-        flag = None if where.retried is None else int(where.retried)
-        return [
-            p
-            for p in base
-            if all(column[p] == ident for column, ident in checks)
-            and (not timed or lo <= at[p] < hi)
-            and (flag is None or retried[p] == flag)
-        ]
+        return self._shown.columns.select(where)
 
     def groups(
         self, where: FailureFilter | None = None, refresh: bool = True
@@ -445,32 +404,6 @@ class FailureIndex:
     def group(self, group: str) -> tuple[str, str] | None:
         """(exception, fingerprint text) of a group id, if the list holds it."""
         return self._shown.columns.fingerprints.get(group)
-
-
-def _checks(n: int, tail: Tail) -> list[tuple[int, int]]:
-    """The records a look at the prefix ``[0, n)`` compares (``(first, last)``, inclusive):
-    the window around its last change point, and the last RUN_CHECK of the run after it."""
-    if not n:
-        return []
-    window_end = tail.window_start + len(tail.window) - 1
-    return [(tail.window_start, window_end), (max(window_end, n - RUN_CHECK), n - 1)]
-
-
-def _intact(n: int, tail: Tail, total: int, look: Look) -> bool:
-    """The prefix ``[0, n)`` whose end is ``tail`` is still the one indexed, by the records
-    ``look`` read (:func:`_checks`): the window around the change point, and the run of
-    identical records after it (its last RUN_CHECK, position n - 1 included), so no record
-    can slide into the run unseen."""
-    if total < n:
-        return False
-    (window_from, window_to), (run_from, run_to) = _checks(n, tail)
-    window, run = look.records(window_from, window_to), look.records(run_from, run_to)
-    if not run or window is None:
-        return False
-    return (
-        all(digest(r) == tail.last_digest for r in run)
-        and [digest(r) for r in window] == tail.window
-    )
 
 
 def _indexed_position(position: int, deleted: list[int]) -> int:

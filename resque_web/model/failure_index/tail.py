@@ -17,10 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ...exact import to_bytes
+from .looks import Look
 
 # How many records before the change point are compared: a repeating pattern of
 # byte-identical records would have to be longer than this to go unnoticed.
 WINDOW = 16
+# How much of the final run of identical records each look compares (all of it, unless a
+# burst of byte-identical failures made it longer): a removal in the run and an append of
+# the same bytes would otherwise let a different record slide into it unseen.
+RUN_CHECK = 64
 # Checkpoints kept per index, at least this many records apart (more apart as the list
 # grows: the oldest half is thinned when there are too many).
 MAX_CHECKPOINTS = 64
@@ -65,6 +70,31 @@ class Tail:
             ]
         self.recent.extend(digest(raw) for raw in raws[-WINDOW:])
         self.last_digest = self.recent[-1]
+
+    def checks(self, n: int) -> list[tuple[int, int]]:
+        """The records a look at the prefix ``[0, n)`` compares (``(first, last)``,
+        inclusive): the window around its last change point, and the last RUN_CHECK of the
+        run after it."""
+        if not n:
+            return []
+        window_end = self.window_start + len(self.window) - 1
+        return [(self.window_start, window_end), (max(window_end, n - RUN_CHECK), n - 1)]
+
+    def holds(self, n: int, look: Look) -> bool:
+        """The prefix ``[0, n)`` this tail ends is still the one indexed, by the records
+        ``look`` read (:meth:`checks`): the window around the change point, and the run of
+        identical records after it (its last RUN_CHECK, position n - 1 included), so no
+        record can slide into the run unseen."""
+        if look.total < n:
+            return False
+        (window_from, window_to), (run_from, run_to) = self.checks(n)
+        window, run = look.records(window_from, window_to), look.records(run_from, run_to)
+        if not run or window is None:
+            return False
+        return (
+            all(digest(r) == self.last_digest for r in run)
+            and [digest(r) for r in window] == self.window
+        )
 
     def copy(self) -> Tail:
         return Tail(
