@@ -22,6 +22,18 @@ def available() -> bool:
     return shutil.which("redis-server") is not None
 
 
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server: TERM, and KILL if it has not exited within 5 s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class RedisServer:
     """A private ``redis-server``: loopback only, no persistence, gone when stopped."""
 
@@ -72,13 +84,8 @@ class RedisServer:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            stop_process(self.process)
         self.process = None
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ import redis
 from resque_web import Resque
 from resque_web.connection import SentinelURL, connect, mask_url, new_pool
 from resque_web.keys import Keys
-from resque_web.redis_server import free_port
+from resque_web.redis_server import free_port, stop_process
 from resque_web.web import create_app
 from tests.support.worker import RunningWorker, wait_until
 
@@ -49,13 +49,7 @@ class Node:
             return False
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture
