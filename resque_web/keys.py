@@ -293,6 +293,11 @@ class Keys:
         """A failure list's index, saved by the process that built it for the others."""
         return self.web(f"failure-index:{self.strip(list_key)}")
 
+    def failure_index_build(self, list_key: str) -> str:
+        """Who is building a failure list's index from scratch (a process's token, with a
+        short expiry), so the other processes wait for its save instead of building too."""
+        return self.web(f"failure-index-build:{self.strip(list_key)}")
+
     def rewrite_count(self, list_key: str) -> str:
         """How many changes were ever appended to :meth:`rewrites`."""
         return self.web(f"rewrites:{self.strip(list_key)}:count")

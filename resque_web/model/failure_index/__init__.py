@@ -45,6 +45,15 @@ and refreshes itself. Answers only ever come from a caught-up state.
 it in Redis (``<ns>:web:failure-index:<list>``); the others, and restarts within a week,
 load it in one GET and check it exactly like their own: no process trusts it further.
 
+**One build per deployment** (:mod:`.lease`). At a deployment's start (gunicorn -w 4), or
+when nothing is saved, every process would build the same index at once: N times the
+CPU, each build slower for it. So a process about to build a list worth saving from an
+empty prefix takes a lease (``<ns>:web:failure-index-build:<list>``, its own token, a
+12 s expiry it renews every second while it works) and gives it back once its index is
+saved. The others wait for it in their background thread (a page never does), polling
+the lease's expiry, then load the save; a builder that died stops renewing, its lease
+expires, and a waiter builds instead.
+
 **Reading records fast** (:mod:`.looks`, :mod:`.reading`, :class:`.columns.Memo`). A cold
 build reads 130 MB for 100,000 records. Each look is a raw MULTI whose replies stay bytes,
 and the next look is sent before the current chunk is indexed (Redis serializes it

@@ -47,6 +47,7 @@ cannot wait shows what it can without counts (see :mod:`resque_web.model.failure
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from bisect import insort
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ from . import snapshot
 from .background import Build
 from .columns import Columns, Memo
 from .groups import GroupSummary, summarize
+from .lease import Lease
 from .looks import AHEAD_CHECK, Looker
 from .tail import WINDOW, Checkpoints, Tail
 
@@ -95,6 +97,8 @@ class FailureIndex:
         self._snapshot_seen = 0  # hash() of the last snapshot loaded: never load it twice
         self._unsaved = 0  # records read since the last save or load
         self.save_after = snapshot.SAVE_AFTER
+        self.lease = Lease(client, keys.failure_index_build(key))  # one build per deployment
+        self.records_indexed = 0  # ever, in this process (for tests and benchmarks)
         self._state = _State()  # what is being brought up to date
         self._shown = _State()  # what answers: the last state that was caught up
         self._memo = Memo()
@@ -105,7 +109,6 @@ class FailureIndex:
         self._groups_lock = threading.Lock()  # and the facets'
         self._facets_cache: tuple[object, dict[str, list[tuple[str, int]]]] | None = None
         self.rebuilds = 0  # how often the prefix check failed (for tests and benchmarks)
-        self.records_indexed = 0  # records read into the index (for tests and benchmarks)
 
     @property
     def n(self) -> int:
@@ -131,8 +134,11 @@ class FailureIndex:
         """Bring the index up to date (and save it when due); returns the list's length.
         One round trip when nothing changed, plus one per CHUNK new failures."""
         with self._lock:
-            total = self._catch_up()
-            self._save_due()
+            try:
+                total = self._catch_up()
+                self._save_due()
+            finally:
+                self.lease.release()  # once saved: the processes waiting for it load it
             return total
 
     def _catch_up_locked(self) -> int:
@@ -141,12 +147,38 @@ class FailureIndex:
 
     def _catch_up(self) -> int:
         """Look and index until caught up, each look sent before the chunk of the one
-        before is indexed (:class:`.looks.Looker`). The caller holds the lock."""
-        with Looker(self.redis, self.key, self._log_count) as looker:
-            while True:
-                total = self._step(looker)
-                if total is not None:
-                    return total
+        before is indexed (:class:`.looks.Looker`); a build from an empty prefix under the
+        build lease (:meth:`_claim`), renewed as it goes. The caller holds the lock, and
+        releases the lease once the index is saved (here, if the build fails)."""
+        try:
+            with Looker(self.redis, self.key, self._log_count) as looker:
+                while True:
+                    if not self.n and not self._snapshot_tried:
+                        self._claim()
+                    total = self._step(looker)
+                    if total is not None:
+                        return total
+                    self.lease.renew_due()
+        except BaseException:
+            with contextlib.suppress(redis.RedisError):  # the build's own error names it
+                self.lease.release()
+            raise
+
+    def _claim(self) -> None:
+        """Before building from an empty prefix: start from the index another process
+        saved; else, for a list worth saving, build under the lease, or wait while another
+        process holds it and start from what it saves (build when it died without saving).
+        A list too short to save is read by every process itself, without a lease."""
+        while not self._load():  # a save is checked by the next look like any prefix
+            if self.redis.llen(self.key) < self.save_after:
+                break
+            if self.lease.take():
+                if self._load():  # saved between the first look for it and the take
+                    self.lease.release()
+                break
+            if not self.lease.wait():
+                break  # held for good by no builder of ours: build without it
+        self._snapshot_tried = True  # not when interrupted: the next catch-up claims again
 
     def _save_due(self) -> None:
         """Save the index for the other processes once enough was read since the last
@@ -156,7 +188,10 @@ class FailureIndex:
 
     def _save_later(self) -> None:
         with self._lock:
-            self._save_due()
+            try:
+                self._save_due()
+            finally:
+                self.lease.release()
 
     def _refresh_within(self, seconds: float) -> int | None:
         """:meth:`_refresh`, waited for at most ``seconds``: the list's length, or None
@@ -167,7 +202,10 @@ class FailureIndex:
             total = None
             try:
                 before = self.n
-                for _ in range(_INLINE_STEPS):
+                # A first build waits for another process's build, under its lease: it
+                # runs in the background (_catch_up), never on a request's time.
+                cold = not self.n and not self._snapshot_tried
+                for _ in range(0 if cold else _INLINE_STEPS):
                     total = self._step()
                     if total is not None:
                         break
