@@ -32,6 +32,15 @@ DEFAULT_URL = "redis://127.0.0.1:6379/0"
 SENTINEL_SCHEME = "redis+sentinel"
 SENTINEL_PORT = 26379
 
+# Redis refusing a write it would take elsewhere: a read-only replica, maxmemory, an ACL
+# user without write access. What the dashboard writes only to share work (the failure
+# index's snapshot and build lease) is skipped then; the page is still served.
+WRITES_REFUSED = (
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.NoPermissionError,
+)
+
 _pools: dict[tuple[str, float | None], redis.ConnectionPool] = {}
 _lock = threading.Lock()
 

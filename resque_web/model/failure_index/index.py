@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from ...connection import WRITES_REFUSED
 from ...failure.store import REWRITE_LOG_CAP
 from ...keys import Keys
 from ..failure_filter import FailureFilter
@@ -172,7 +173,11 @@ class FailureIndex:
         while not self._load():  # a save is checked by the next look like any prefix
             if self.redis.llen(self.key) < self.save_after:
                 break
-            if self.lease.take():
+            try:
+                taken = self.lease.take()
+            except WRITES_REFUSED:
+                break  # a replica: every process builds its own, as nothing can be saved
+            if taken:
                 if self._load():  # saved between the first look for it and the take
                     self.lease.release()
                 break
@@ -339,11 +344,15 @@ class FailureIndex:
         return True
 
     def _save(self, state: _State) -> None:
-        """Save a caught-up index for the other processes (kept a week)."""
+        """Save a caught-up index for the other processes (kept a week). A Redis that
+        takes no writes (a replica) shares nothing: the index goes on unsaved."""
         text = snapshot.dump(state.columns, state.tail, state.rewrites, state.checkpoints.kept)
-        self.redis.set(self._snapshot, text, ex=snapshot.TTL)
-        self._snapshot_seen = hash(text)
         self._unsaved = 0
+        try:
+            self.redis.set(self._snapshot, text, ex=snapshot.TTL)
+        except WRITES_REFUSED:
+            return
+        self._snapshot_seen = hash(text)
 
     def _follow(self, count: int) -> bool | None:
         """Apply the change log's entries since the last look: removals drop positions,
