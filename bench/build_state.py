@@ -18,11 +18,13 @@ import argparse
 import gc
 import multiprocessing
 import multiprocessing.process
+import os
+import platform
 import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import redis
@@ -97,6 +99,25 @@ SMALL = Scale(
     hosts=2,
 )
 SCALES = {s.name: s for s in (SMALL, BIG)}
+
+
+def failures_only(failures: int) -> Scale:
+    """BIG's failure records, ``failures`` of them, and little else: the failure index's
+    benches (bench/cold_index.py, bench/index_start.py)."""
+    scale = replace(BIG, default_jobs=10, queues=10, workers=10, busy=1, hosts=1)
+    return replace(scale, failures=failures, mq_queues=1, mq_failures_per_queue=10)
+
+
+def machine() -> str:
+    """When, where and how busy: the line a bench's results start with."""
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}: "
+        f"{os.cpu_count()} CPUs, {load()}"
+    )
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 @dataclass

@@ -27,12 +27,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
-import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,17 +134,15 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     import redis
 
-    from bench.build_state import BIG, build
+    from bench.build_state import build, failures_only, load, machine
     from resque_web.redis_server import RedisServer
 
-    scale = replace(BIG, default_jobs=10, queues=10, workers=10, busy=1, hosts=1)
-    scale = replace(scale, failures=args.failures, mq_queues=1, mq_failures_per_queue=10)
+    scale = failures_only(args.failures)
     trees = [("after", ROOT)] + ([("before", args.baseline.resolve())] if args.baseline else [])
     with RedisServer() as server:
         built = build(redis.Redis.from_url(server.url), scale, quiet=True)
         print(
-            f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}: "
-            f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+            f"# {machine()}; "
             f"{args.failures:,} failures built in {built.seconds:.1f}s; {args.repeat} runs per row"
         )
         runs: dict[tuple[str, bool], list[dict[str, float]]] = {}
@@ -155,7 +150,7 @@ def main() -> int:
             for label, tree in trees:
                 for hiredis in (False, True):
                     runs.setdefault((label, hiredis), []).append(measure(server.url, tree, hiredis))
-        print(f"# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"# {load()} at the end")
     print(EXPLAIN)
     print(
         "| code | hiredis | read ms | read raw ms | ready ms | ready/read median (min) "

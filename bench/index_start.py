@@ -25,12 +25,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
-import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,20 +139,18 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     import redis
 
-    from bench.build_state import BIG, build
+    from bench.build_state import build, failures_only, load, machine
     from resque_web.keys import Keys
     from resque_web.redis_server import RedisServer
 
-    scale = replace(BIG, default_jobs=10, queues=10, workers=10, busy=1, hosts=1)
-    scale = replace(scale, failures=args.failures, mq_queues=1, mq_failures_per_queue=10)
+    scale = failures_only(args.failures)
     trees = [("after", ROOT)] + ([("before", args.baseline.resolve())] if args.baseline else [])
     keys = Keys("resque")
     with RedisServer() as server:
         client = redis.Redis.from_url(server.url)
         built = build(client, scale, quiet=True)
         print(
-            f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()}: "
-            f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+            f"# {machine()}; "
             f"{args.failures:,} failures built in {built.seconds:.1f}s; "
             f"{args.processes} processes started together; {args.repeat} runs per code"
         )
@@ -171,7 +166,7 @@ def main() -> int:
                 unit = {"wall": (before["wall"] + after["wall"]) / 2}
                 assert all(f["n"] == args.failures for f in found), found
                 rows.append((label, run, unit, found))
-        print(f"# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"# {load()} at the end")
     print(EXPLAIN)
     print(
         "| code | run | read ms | ready ms, each process (b = built, l = loaded) "
