@@ -15,6 +15,7 @@ from resque_web.failure import FailureList, digest
 from resque_web.keys import Keys
 from resque_web.model.failure_index import FailureIndex, snapshot
 from resque_web.model.failure_index.tail import MAX_CHECKPOINTS, Checkpoints, Tail
+from tests.support.roundtrips import count_redis
 from tests.test_failure_index import (
     KEY,
     dashboard_change,
@@ -67,6 +68,18 @@ def test_a_removal_nobody_logged_rereads_only_what_follows_the_last_intact_check
     count = reread(index)
     assert 0 < count <= most  # the old code read all 9,999 again
     assert index.rebuilds == 1
+    assert indexed(index) == exact(r)
+
+
+def test_a_request_leaves_the_resume_to_the_background(r: redis.Redis) -> None:
+    """Resuming takes a look per checkpoint tried: a page's own step stops at the failed
+    check (one look) and waits for the background thread within its budget."""
+    index = built(r)
+    ruby_remove(r, SIZE - 1)
+    with count_redis() as tally:
+        index.current(5.0)  # as a page asks, with a budget long enough to see the end
+    assert tally.round_trips == 1  # its own look; the resume ran in the background
+    assert index.rebuilds == 1 and index.records_indexed <= SIZE + 2_000
     assert indexed(index) == exact(r)
 
 

@@ -110,6 +110,7 @@ class FailureIndex:
         self._groups_lock = threading.Lock()  # and the facets'
         self._facets_cache: tuple[object, dict[str, list[tuple[str, int]]]] | None = None
         self.rebuilds = 0  # how often the prefix check failed (for tests and benchmarks)
+        self._check_failed = False  # by a request's own look: resumed in the background
 
     @property
     def n(self) -> int:
@@ -207,11 +208,10 @@ class FailureIndex:
             total = None
             try:
                 before = self.n
-                # A first build waits for another process's build, under its lease: it
-                # runs in the background (_catch_up), never on a request's time.
-                cold = not self.n and not self._snapshot_tried
-                for _ in range(0 if cold else _INLINE_STEPS):
-                    total = self._step()
+                for _ in range(_INLINE_STEPS):
+                    if self._background_only():
+                        break
+                    total = self._step(inline=True)
                     if total is not None:
                         break
                     if self.n - before >= CHUNK:
@@ -225,6 +225,12 @@ class FailureIndex:
                 return total
         return self._start().wait(seconds)
 
+    def _background_only(self) -> bool:
+        """What is never done on a request's time: a first build (it may wait for another
+        process's, under the lease) and a prefix that failed its check (resuming from a
+        checkpoint takes several looks; rebuilding, every record)."""
+        return (not self.n and not self._snapshot_tried) or self._check_failed
+
     def _start(self) -> Build:
         """Begin bringing the index up to date in the background (a process's warm-up,
         or a rebuild a page cannot wait for), unless that is under way already."""
@@ -233,14 +239,15 @@ class FailureIndex:
                 self._build = Build(self._catch_up_locked, self._save_later)
             return self._build
 
-    def _step(self, looker: Looker | None = None) -> int | None:
+    def _step(self, looker: Looker | None = None, inline: bool = False) -> int | None:
         """One consistent look, in one MULTI: the list's length, the change log's counter,
         the records the prefix check compares, and up to CHUNK records after the prefix.
         New records are added only when the prefix they follow checked out in that same
         snapshot, so no change can slip between a check and a read. Returns the list's
         length once the index is caught up, None while there is more to do. With a
         ``looker`` (kept from step to step), the next look is sent before this one's
-        records are indexed."""
+        records are indexed. ``inline`` (a request's own step) leaves a failed prefix
+        check to the background (:meth:`_background_only`)."""
         state = self._state
         if not state.columns.n and not self._snapshot_tried:
             self._snapshot_tried = True
@@ -248,10 +255,12 @@ class FailureIndex:
                 return None  # check what was loaded like any other prefix
         if looker is None:
             with Looker(self.redis, self.key, self._log_count) as own:
-                return self._look_and_extend(state, own, ahead=False)
+                return self._look_and_extend(state, own, ahead=False, inline=inline)
         return self._look_and_extend(state, looker, ahead=True)
 
-    def _look_and_extend(self, state: _State, looker: Looker, ahead: bool) -> int | None:
+    def _look_and_extend(
+        self, state: _State, looker: Looker, ahead: bool, inline: bool = False
+    ) -> int | None:
         n, tail = state.columns.n, state.tail
         checks = tail.checks(n)
         look = None
@@ -268,7 +277,10 @@ class FailureIndex:
                 self._reset(count)
             return None  # look again, from what the index now holds
         if n and not tail.holds(n, look):
-            self._resume(count, looker)
+            if inline:
+                self._check_failed = True
+            else:
+                self._resume(count, looker)
             return None
         following = n + len(raws)
         if ahead and raws and following < total:  # Redis prepares it while we index
@@ -297,6 +309,7 @@ class FailureIndex:
         binary search), and read only what follows it. A removal among the newest
         failures then costs a few looks and a chunk, not every record."""
         state = self._state
+        self._check_failed = False
         kept = [(m, tail) for m, tail in state.checkpoints.kept if m < state.columns.n]
         found = -1
         low, high = 0, len(kept) - 1
