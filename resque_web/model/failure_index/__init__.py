@@ -31,8 +31,9 @@ records appended after the prefix.
 * Anything else (Ruby's resque-web removed a failure, the list was cleared) fails the
   check. The index then keeps the longest shorter prefix still intact: it remembers the
   tail of a prefix every CHUNK records or so (at most 64 *checkpoints*, thinned as the
-  list grows), checks them like its own prefix (a binary search, one look each) and reads
-  only the records after the one that holds. A removal among the newest failures costs a
+  list grows), checks them like its own prefix (a binary search, one look each, in the
+  background thread, never on a request's time) and reads only the records after the
+  one that holds. A removal among the newest failures costs a
   chunk; one before every checkpoint, or a cleared list, costs every record.
 
 **Never waiting for it** (:mod:`resque_web.model.failures`). Indexing 100,000 records
