@@ -49,8 +49,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from bisect import insort
-from dataclasses import dataclass, field
 
 import redis
 
@@ -60,25 +58,18 @@ from ...keys import Keys
 from ..failure_filter import FailureFilter
 from . import snapshot
 from .background import Build
-from .columns import Columns, Memo
+from .columns import Memo
 from .groups import GroupSummary, summarize
 from .lease import Lease
 from .looks import AHEAD_CHECK, Looker
-from .tail import WINDOW, Checkpoints, Tail
+from .prefix import Prefix, apply_log
+from .tail import WINDOW, Checkpoints
 
 CHUNK = 2000
 # How many steps a page takes itself before it leaves the rest to a background thread.
 _INLINE_STEPS = 3
 
 __all__ = ["CHUNK", "WINDOW", "FailureIndex"]
-
-
-@dataclass
-class _State:
-    columns: Columns = field(default_factory=Columns)  # the prefix [0, n)
-    rewrites: int = 0  # the change log's counter when last looked at
-    tail: Tail = field(default_factory=Tail)
-    checkpoints: Checkpoints = field(default_factory=Checkpoints)  # of shorter prefixes
 
 
 class FailureIndex:
@@ -100,8 +91,8 @@ class FailureIndex:
         self.save_after = snapshot.SAVE_AFTER
         self.lease = Lease(client, keys.failure_index_build(key))  # one build per deployment
         self.records_indexed = 0  # ever, in this process (for tests and benchmarks)
-        self._state = _State()  # what is being brought up to date
-        self._shown = _State()  # what answers: the last state that was caught up
+        self._state = Prefix()  # what is being brought up to date
+        self._shown = Prefix()  # what answers: the last state that was caught up
         self._memo = Memo()
         self._lock = threading.Lock()
         self._build: Build | None = None
@@ -259,7 +250,7 @@ class FailureIndex:
         return self._look_and_extend(state, looker, ahead=True)
 
     def _look_and_extend(
-        self, state: _State, looker: Looker, ahead: bool, inline: bool = False
+        self, state: Prefix, looker: Looker, ahead: bool, inline: bool = False
     ) -> int | None:
         n, tail = state.columns.n, state.tail
         checks = tail.checks(n)
@@ -328,7 +319,7 @@ class FailureIndex:
             return
         m, tail = kept[found]
         self.rebuilds += 1
-        self._state = _State(
+        self._state = Prefix(
             columns=state.columns.truncated(m),
             rewrites=count,
             tail=tail.copy(),
@@ -337,7 +328,7 @@ class FailureIndex:
 
     def _reset(self, count: int) -> None:
         self.rebuilds += 1
-        self._state = _State(rewrites=count)
+        self._state = Prefix(rewrites=count)
         self._snapshot_tried = False  # another process may have saved a newer one
         self._unsaved = 0
 
@@ -352,11 +343,11 @@ class FailureIndex:
         if found is None:
             return False
         columns, tail, rewrites, checkpoints = found
-        self._state = _State(columns, rewrites, tail, Checkpoints(checkpoints))
+        self._state = Prefix(columns, rewrites, tail, Checkpoints(checkpoints))
         self._unsaved = 0
         return True
 
-    def _save(self, state: _State) -> None:
+    def _save(self, state: Prefix) -> None:
         """Save a caught-up index for the other processes (kept a week). A Redis that
         takes no writes (a replica) shares nothing: the index goes on unsaved."""
         text = snapshot.dump(state.columns, state.tail, state.rewrites, state.checkpoints.kept)
@@ -384,40 +375,10 @@ class FailureIndex:
             return None  # the newest `missed` entries are not the ones we missed
         if len(entries) != missed:
             return False
-        n = state.columns.n
-        if not n:
-            state.rewrites = count
-            return True
-        edit = state.tail.edit(n)
-        deleted: list[int] = []  # positions in the prefix as indexed, ascending
-        retried: list[int] = []
-        for entry in entries:
-            spot, _, digests = entry.partition(":")
-            old, _, new = digests.partition(":")
-            removal = int(spot) < 0
-            position = _indexed_position(-1 - int(spot) if removal else int(spot), deleted)
-            if position >= n:
-                continue  # beyond the prefix: read when the index extends
-            if removal:
-                if not edit.remove(position, old):
-                    return False
-                insort(deleted, position)
-            else:
-                if not new or not edit.rewrite(position, old, new):
-                    return False  # an edited retry: what it changed is not in the log
-                retried.append(position)
-        if len(deleted) == n:
-            self._state = _State(rewrites=count)  # everything indexed is gone
-            return True
-        tail = edit.finish(deleted) if deleted or retried else state.tail
-        if tail is None:
+        followed = apply_log(state, entries, count)
+        if followed is None:
             return False
-        state.columns.mark_retried(retried)
-        if deleted:
-            state.columns = state.columns.without(deleted)
-            state.checkpoints = state.checkpoints.within(deleted[0])
-        state.tail = tail
-        state.rewrites = count
+        self._state = followed
         return True
 
     # Asking it ----------------------------------------------------------------
@@ -464,13 +425,3 @@ class FailureIndex:
     def group(self, group: str) -> tuple[str, str] | None:
         """(exception, fingerprint text) of a group id, if the list holds it."""
         return self._shown.columns.fingerprints.get(group)
-
-
-def _indexed_position(position: int, deleted: list[int]) -> int:
-    """Where a position of the list, after the removals in ``deleted`` (ascending,
-    positions as indexed), was in the prefix as indexed."""
-    for gone in deleted:
-        if gone > position:
-            break
-        position += 1
-    return position
