@@ -15,7 +15,7 @@ the Groups page sums columns (:mod:`.groups`). Pages then read only their rows, 
 each row against the filter again: the index decides *where* to look, never *what* is
 shown or acted on (actions are identity-checked in Lua anyway).
 
-**How it stays right** (:mod:`.index`, :mod:`.tail`). Nobody tells the index about
+**How it stays right** (:mod:`.index`, :mod:`.tail`, :mod:`.prefix`). Nobody tells the index about
 changes: Ruby and Python workers ``RPUSH`` failures, and any dashboard (Ruby's included)
 removes or rewrites them. Before answering, the index takes one *look*, one MULTI: the
 list's length, the change log's counter, the records its prefix check compares, and the
