@@ -143,6 +143,7 @@ class FailureIndex:
         before is indexed (:class:`.looks.Looker`); a build from an empty prefix under the
         build lease (:meth:`_claim`), renewed as it goes. The caller holds the lock, and
         releases the lease once the index is saved (here, if the build fails)."""
+        self._check_failed = False  # checked again by the first look here
         try:
             with Looker(self.redis, self.key, self._log_count) as looker:
                 while True:
@@ -300,7 +301,6 @@ class FailureIndex:
         binary search), and read only what follows it. A removal among the newest
         failures then costs a few looks and a chunk, not every record."""
         state = self._state
-        self._check_failed = False
         kept = [(m, tail) for m, tail in state.checkpoints.kept if m < state.columns.n]
         found = -1
         low, high = 0, len(kept) - 1
